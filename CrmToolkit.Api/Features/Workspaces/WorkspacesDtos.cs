@@ -1,0 +1,11 @@
+using CrmToolkit.Data;
+
+namespace CrmToolkit.Api.Features.Workspaces;
+
+public sealed record WorkspaceResponse(
+    WorkspaceId Id,
+    string Name,
+    string? Description,
+    Guid CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);

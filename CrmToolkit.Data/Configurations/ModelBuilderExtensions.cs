@@ -1,0 +1,55 @@
+using System.Linq.Expressions;
+using CrmToolkit.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CrmToolkit.Data.Configurations;
+
+/// <summary>The few column and relationship shapes that every table repeats.</summary>
+internal static class ModelBuilderExtensions
+{
+    /// <summary><c>timestamptz not null default now()</c>, set by the database on insert.</summary>
+    public static PropertyBuilder<DateTimeOffset> HasCreatedAt<T>(this EntityTypeBuilder<T> builder, Expression<Func<T, DateTimeOffset>> property)
+        where T : class =>
+        builder.Property(property).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+
+    /// <summary>
+    /// <c>timestamptz not null default now()</c>, refreshed on every UPDATE by the crm_set_updated_at trigger
+    /// (see <see cref="Schema.MigrationBuilderExtensions.CreateUpdatedAtTrigger"/>), so that no caller,
+    /// EF or a TypeScript package, has to remember it. EF reads the new value back.
+    /// </summary>
+    public static PropertyBuilder<DateTimeOffset> HasUpdatedAt<T>(this EntityTypeBuilder<T> builder, Expression<Func<T, DateTimeOffset>> property)
+        where T : class =>
+        builder.Property(property).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
+
+    /// <summary>
+    /// The relationship every workspace-scoped table has: <c>workspace_id</c> references <c>workspaces.id</c>
+    /// and is deleted with its workspace.
+    /// </summary>
+    public static void BelongsToWorkspace<T>(this EntityTypeBuilder<T> builder) where T : class, IWorkspaceScoped =>
+        builder.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+}
+
+internal static class RoleNames
+{
+    public static readonly ValueConverter<WorkspaceRole, string> Converter = new(
+        role => ToDatabase(role),
+        value => FromDatabase(value));
+
+    public static string ToDatabase(WorkspaceRole role) => role switch
+    {
+        WorkspaceRole.Owner => "owner",
+        WorkspaceRole.Admin => "admin",
+        WorkspaceRole.Member => "member",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "Unknown role."),
+    };
+
+    public static WorkspaceRole FromDatabase(string value) => value switch
+    {
+        "owner" => WorkspaceRole.Owner,
+        "admin" => WorkspaceRole.Admin,
+        "member" => WorkspaceRole.Member,
+        _ => throw new InvalidOperationException($"Unknown role '{value}' in workspace_members.role."),
+    };
+}

@@ -1,0 +1,23 @@
+using CrmToolkit.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CrmToolkit.Data.Configurations;
+
+internal sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
+{
+    public void Configure(EntityTypeBuilder<Session> builder)
+    {
+        builder.ToTable("sessions");
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.Id).HasMaxLength(255).ValueGeneratedNever();
+        builder.HasCreatedAt(s => s.CreatedAt);
+
+        builder.BelongsToWorkspace();
+        builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+
+        builder.HasIndex(s => s.UserId).HasDatabaseName("sessions_user_id_idx");
+        builder.HasIndex(s => s.WorkspaceId).HasDatabaseName("sessions_workspace_id_idx");
+        builder.HasIndex(s => s.ExpiresAt).HasDatabaseName("sessions_expires_at_idx");
+    }
+}

@@ -1,0 +1,66 @@
+using CrmToolkit.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace CrmToolkit.MigrationWorker;
+
+/// <summary>
+/// Brings a database to the latest migration. Safe to run again (a no-op) and safe to run from several
+/// processes at once: the database is created race-free, and migrations run under a PostgreSQL advisory
+/// lock so that exactly one process applies them while the others wait and then find nothing to do.
+/// </summary>
+public static class DatabaseMigrator
+{
+    // Any constant that no other code in the database uses as an advisory lock key.
+    private const long MigrationLockKey = 0x43524d_4d494752; // "CRM" "MIGR"
+
+    /// <summary>Applies pending migrations and returns the ids of those this call applied.</summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async ct =>
+        {
+            await EnsureDatabaseExistsAsync(db, ct);
+
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
+                var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+                if (pending.Count > 0)
+                {
+                    await db.Database.MigrateAsync(ct);
+                }
+
+                return (IReadOnlyList<string>)pending;
+            }
+            finally
+            {
+                // Closing the connection also releases the session-level lock; unlocking first keeps the
+                // pooled physical connection clean.
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                await db.Database.CloseConnectionAsync();
+            }
+        }, cancellationToken);
+    }
+
+    private static async Task EnsureDatabaseExistsAsync(CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await creator.CreateAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another worker created it between our check and our CREATE DATABASE: that is the goal.
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using CrmToolkit.Data;
+using CrmToolkit.MigrationWorker;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddCrmData();
+builder.Services.AddHostedService<MigrationWorker>();
+
+builder.Build().Run();
