@@ -1,20 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CrmToolkit.Api.Features.Auth;
+using CrmToolkit.Api.Features.Me;
+using CrmToolkit.Api.Features.Members;
 using CrmToolkit.Api.Features.Workspaces;
+using CrmToolkit.Api.Infrastructure;
+using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCrmData();
-builder.Services.AddProblemDetails();
+builder.AddCrmAuth();
+builder.Services.AddCrmProblemDetails();
+builder.Services.AddValidation();
+builder.Services.AddOpenApi();
+builder.Services.ConfigureHttpJsonOptions(json =>
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseWorkspaceAccess();
+app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference();
+}
 
 var api = app.MapGroup("/api");
-api.MapWorkspacesApi();
+api.MapAuthApi();
+api.MapMeApi();
+api.MapWorkspacesApi().MapMembersApi();
 
 app.Run();

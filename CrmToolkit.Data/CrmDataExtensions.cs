@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -13,17 +15,44 @@ public static class CrmDataExtensions
     /// <summary>
     /// Registers one <see cref="NpgsqlDataSource"/> for the process (with Aspire's health check, tracing and
     /// metrics), a pooled <see cref="IDbContextFactory{CrmDbContext}"/> on top of it with transient-error
-    /// retries, and a scoped <see cref="CrmDbContext"/> leased from that pool.
+    /// retries, and a scoped <see cref="CrmDbContext"/> leased from that pool and bound to the
+    /// <see cref="ICurrentWorkspace"/> of the scope.
     /// </summary>
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(ConnectionName);
-        builder.Services.AddPooledDbContextFactory<CrmDbContext>((services, options) =>
-            options.UseNpgsql(
+        var settings = builder.Configuration.GetSection("Crm:Data").Get<CrmDataSettings>() ?? new CrmDataSettings();
+        builder.AddNpgsqlDataSource(ConnectionName, configureDataSourceBuilder: dataSource =>
+        {
+            if (settings.MaxPoolSize is { } maxPoolSize)
+            {
+                dataSource.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
+            }
+        });
+        builder.Services.AddPooledDbContextFactory<CrmDbContext>(
+            (services, options) => options.UseNpgsql(
                 services.GetRequiredService<NpgsqlDataSource>(),
-                npgsql => npgsql.EnableRetryOnFailure()));
-        builder.Services.AddScoped(services =>
-            services.GetRequiredService<IDbContextFactory<CrmDbContext>>().CreateDbContext());
+                npgsql => npgsql.EnableRetryOnFailure()),
+            poolSize: settings.DbContextPoolSize);
+
+        // Per-request state goes through a scoped factory, never the pooled context's constructor.
+        builder.Services.TryAddScoped<ICurrentWorkspace, NoWorkspace>();
+        builder.Services.AddScoped<WorkspaceDbContextFactory>();
+        builder.Services.AddScoped(services => services.GetRequiredService<WorkspaceDbContextFactory>().CreateDbContext());
         return builder;
     }
+
+    private sealed class NoWorkspace : ICurrentWorkspace
+    {
+        public WorkspaceId? WorkspaceId => null;
+    }
+}
+
+/// <summary>The <c>Crm:Data</c> configuration section.</summary>
+public sealed class CrmDataSettings
+{
+    /// <summary>How many contexts the DbContext pool keeps (EF's default is 1024).</summary>
+    public int DbContextPoolSize { get; set; } = 1024;
+
+    /// <summary>Overrides the connection string's <c>Maximum Pool Size</c> when set.</summary>
+    public int? MaxPoolSize { get; set; }
 }

@@ -1,16 +1,62 @@
+using System.Linq.Expressions;
+using CrmToolkit.Data.Configurations;
 using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
-using CrmToolkit.Data.Configurations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CrmToolkit.Data;
 
+/// <summary>
+/// The CRM model. A context is bound to at most one workspace (<see cref="CurrentWorkspaceId"/>), set by
+/// <see cref="WorkspaceDbContextFactory"/> for each lease from the pool and cleared when the lease ends.
+/// For every <see cref="IWorkspaceScoped"/> entity, without code in handlers:
+/// <list type="bullet">
+/// <item>the named query filter <see cref="WorkspaceFilter"/> returns only the current workspace's rows
+/// (none when no workspace is set);</item>
+/// <item>an inserted row with no workspace id gets the current one;</item>
+/// <item>inserting, updating or deleting a row of another workspace throws
+/// <see cref="CrossWorkspaceWriteException"/> before any SQL is sent.</item>
+/// </list>
+/// Reads across workspaces go through the named paths in <see cref="CrossWorkspace"/>.
+/// </summary>
 public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
 {
+    /// <summary>The name of the workspace query filter, for the few explicit paths that lift it.</summary>
+    public const string WorkspaceFilter = "Workspace";
+
     public DbSet<User> Users => Set<User>();
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<Session> Sessions => Set<Session>();
+
+    /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
+    public WorkspaceId? CurrentWorkspaceId { get; internal set; }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        EnforceWorkspaceOnWrites();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        EnforceWorkspaceOnWrites();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // A pooled context is "disposed" back into the pool: forget the workspace so the next lease never
+    // inherits it, even if it is leased without going through WorkspaceDbContextFactory.
+    public override void Dispose()
+    {
+        CurrentWorkspaceId = null;
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        CurrentWorkspaceId = null;
+        return base.DisposeAsync();
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -23,9 +69,56 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
         modelBuilder.UseSeedNamingConventions();
+
+        foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType)))
+        {
+            modelBuilder.Entity(entity.ClrType).HasQueryFilter(WorkspaceFilter, WorkspaceFilterFor(entity.ClrType));
+        }
+    }
+
+    // e => e.WorkspaceId == this.CurrentWorkspaceId; EF re-binds "this" to the querying context.
+    private LambdaExpression WorkspaceFilterFor(Type entityType)
+    {
+        var entity = Expression.Parameter(entityType, "e");
+        var rowWorkspace = Expression.Convert(
+            Expression.Property(entity, nameof(IWorkspaceScoped.WorkspaceId)), typeof(WorkspaceId?));
+        var current = Expression.Property(Expression.Constant(this), nameof(CurrentWorkspaceId));
+        return Expression.Lambda(Expression.Equal(rowWorkspace, current), entity);
+    }
+
+    private void EnforceWorkspaceOnWrites()
+    {
+        foreach (var entry in ChangeTracker.Entries<IWorkspaceScoped>())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
+            {
+                continue;
+            }
+
+            var current = CurrentWorkspaceId
+                ?? throw new CrossWorkspaceWriteException(
+                    $"Cannot write {entry.Metadata.DisplayName()}: this context is bound to no workspace.");
+
+            if (entry.State == EntityState.Added && entry.Entity.WorkspaceId == default)
+            {
+                entry.Entity.WorkspaceId = current;
+            }
+
+            var original = entry.State == EntityState.Added
+                ? entry.Entity.WorkspaceId
+                : entry.Property(e => e.WorkspaceId).OriginalValue;
+            if (entry.Entity.WorkspaceId != current || original != current)
+            {
+                throw new CrossWorkspaceWriteException(
+                    $"Cannot {entry.State.ToString().ToLowerInvariant()} a {entry.Metadata.DisplayName()} of another workspace.");
+            }
+        }
     }
 
     private sealed class WorkspaceIdConverter() : ValueConverter<WorkspaceId, string>(
         id => id.Value,
         value => WorkspaceId.Parse(value, null));
 }
+
+/// <summary>A write to a workspace-scoped row outside the context's workspace. Always a bug, never a client error.</summary>
+public sealed class CrossWorkspaceWriteException(string message) : InvalidOperationException(message);

@@ -1,4 +1,7 @@
+using CrmToolkit.Api.Infrastructure;
+using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,28 +11,101 @@ public static class WorkspacesApi
 {
     public static RouteGroupBuilder MapWorkspacesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/workspaces").WithTags("Workspaces");
+        var group = routes.MapGroup("/workspaces").WithTags("Workspaces").RequireAuthorization();
+        group.MapPost("/", CreateWorkspace);
 
-        group.MapGet("/{workspaceId}", GetWorkspace);
+        var workspace = group.MapGroup($"/{{{WorkspaceAccess.RouteValue}}}").RequireWorkspaceMember();
+        workspace.MapGet("/", GetWorkspace);
+        workspace.MapPatch("/", UpdateWorkspace).RequireWorkspaceRole(WorkspaceRole.Admin);
+        workspace.MapDelete("/", DeleteWorkspace).RequireWorkspaceRole(WorkspaceRole.Owner);
 
-        return group;
+        return workspace;
     }
 
-    // The id is bound as a string: a malformed id names no workspace, so it is a 404 like an unknown one.
-    // Empty 404s become ProblemDetails through UseStatusCodePages.
-    private static async Task<Results<Ok<WorkspaceResponse>, NotFound>> GetWorkspace(
-        string workspaceId, CrmDbContext db, CancellationToken cancellationToken)
+    /// <summary>The creator becomes owner and gets a session in the new workspace.</summary>
+    private static async Task<Results<Created<CreatedWorkspaceResponse>, ValidationProblem>> CreateWorkspace(
+        CreateWorkspaceRequest request,
+        CurrentSession current,
+        WorkspaceDbContextFactory contexts,
+        SessionIssuer sessions,
+        CrmTelemetry telemetry,
+        CancellationToken cancellationToken)
     {
-        if (!WorkspaceId.TryParse(workspaceId, out var id))
+        WorkspaceId id;
+        if (request.Id is null)
+        {
+            id = WorkspaceId.New();
+        }
+        else if (!WorkspaceId.TryParse(request.Id, out id))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["id"] = ["An id is 10 to 20 ASCII letters or digits."],
+            });
+        }
+
+        var userId = current.Session.User.Id;
+        var workspace = new Workspace
+        {
+            Id = id,
+            Name = request.Name.Trim(),
+            Description = request.Description,
+            CreatedBy = userId,
+        };
+
+        await using var db = contexts.CreateDbContext(id);
+        db.Workspaces.Add(workspace);
+        db.WorkspaceMembers.Add(new WorkspaceMember { UserId = userId, Role = WorkspaceRole.Owner });
+        var session = sessions.Add(db, userId);
+        await db.SaveChangesAsync(cancellationToken); // an id that is taken violates workspaces_pkey: 409
+
+        telemetry.WorkspaceCreated();
+        telemetry.SessionCreated("workspace_created");
+        return TypedResults.Created($"/api/workspaces/{id}",
+            new CreatedWorkspaceResponse(WorkspaceResponse.From(workspace), WorkspaceRole.Owner, SessionResponse.From(session)));
+    }
+
+    private static Ok<WorkspaceResponse> GetWorkspace(CurrentSession current) =>
+        TypedResults.Ok(WorkspaceResponse.From(current.Session.Workspace));
+
+    private static async Task<Results<Ok<WorkspaceResponse>, NotFound>> UpdateWorkspace(
+        UpdateWorkspaceRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == current.Session.Workspace.Id, cancellationToken);
+        if (workspace is null)
         {
             return TypedResults.NotFound();
         }
 
-        var workspace = await db.Workspaces.AsNoTracking()
-            .Where(w => w.Id == id)
-            .Select(w => new WorkspaceResponse(w.Id, w.Name, w.Description, w.CreatedBy, w.CreatedAt, w.UpdatedAt))
-            .SingleOrDefaultAsync(cancellationToken);
+        if (request.Name is not null)
+        {
+            workspace.Name = request.Name.Trim();
+        }
 
-        return workspace is null ? TypedResults.NotFound() : TypedResults.Ok(workspace);
+        if (request.Description is not null)
+        {
+            workspace.Description = request.Description.Length == 0 ? null : request.Description;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(WorkspaceResponse.From(workspace));
+    }
+
+    /// <summary>Members, sessions and every package row of the workspace go with it (ON DELETE CASCADE).</summary>
+    private static async Task<NoContent> DeleteWorkspace(
+        CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+    {
+        var id = current.Session.Workspace.Id;
+        var sessionsEnded = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var count = await db.Sessions.CountAsync(ct);
+            await db.Workspaces.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
+            await transaction.CommitAsync(ct);
+            return count;
+        }, cancellationToken);
+
+        telemetry.SessionsEnded("workspace_deleted", sessionsEnded);
+        return TypedResults.NoContent();
     }
 }

@@ -1,11 +1,17 @@
-using CrmToolkit.Data;
+using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Features.Workspaces;
 
-public sealed record WorkspaceResponse(
-    WorkspaceId Id,
-    string Name,
-    string? Description,
-    Guid CreatedBy,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+public sealed record CreateWorkspaceRequest(
+    [Required, StringLength(255, MinimumLength = 1)] string Name,
+    [MaxLength(10_000)] string? Description,
+    // Checked by WorkspaceId.TryParse in the handler (ASCII only, no look-alikes), reported as errors["id"].
+    string? Id);
+
+/// <summary>A field left out (or null) stays as it is; an empty description clears it.</summary>
+public sealed record UpdateWorkspaceRequest(
+    [StringLength(255, MinimumLength = 1)] string? Name,
+    [MaxLength(10_000)] string? Description);
+
+public sealed record CreatedWorkspaceResponse(WorkspaceResponse Workspace, WorkspaceRole Role, SessionResponse Session);

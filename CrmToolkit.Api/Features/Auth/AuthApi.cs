@@ -1,0 +1,196 @@
+using CrmToolkit.Api.Infrastructure;
+using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmToolkit.Api.Features.Auth;
+
+public static class AuthApi
+{
+    public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/auth")
+            .WithTags("Auth")
+            .RequireRateLimiting(AuthRateLimiting.PerAddressPolicy);
+
+        group.MapPost("/register", Register).AllowAnonymous();
+        group.MapPost("/login", Login).AllowAnonymous();
+        group.MapPost("/switch", Switch).RequireAuthorization();
+        group.MapPost("/logout", Logout).RequireAuthorization();
+
+        return group;
+    }
+
+    /// <summary>User + first workspace + owner membership + session, in one transaction.</summary>
+    private static async Task<Results<Created<SignedInResponse>, ProblemHttpResult>> Register(
+        RegisterRequest request,
+        HttpContext httpContext,
+        WorkspaceDbContextFactory contexts,
+        Passwords passwords,
+        SessionIssuer sessions,
+        AccountThrottle throttle,
+        CrmTelemetry telemetry,
+        CancellationToken cancellationToken)
+    {
+        if (throttle.RegistrationBlockedFor(request.Email) is { } wait)
+        {
+            return AuthRateLimiting.TooManyRequests(httpContext, wait);
+        }
+
+        var user = new User
+        {
+            Id = Guid.CreateVersion7(),
+            Email = request.Email.Trim(),
+            Name = request.Name.Trim(),
+            PasswordHash = passwords.Hash(request.Password),
+        };
+        var workspace = new Workspace
+        {
+            Id = WorkspaceId.New(),
+            Name = string.IsNullOrWhiteSpace(request.WorkspaceName) ? $"{user.Name}'s workspace" : request.WorkspaceName.Trim(),
+            CreatedBy = user.Id,
+        };
+
+        await using var db = contexts.CreateDbContext(workspace.Id);
+        db.Users.Add(user);
+        db.Workspaces.Add(workspace);
+        db.WorkspaceMembers.Add(new WorkspaceMember { UserId = user.Id, Role = WorkspaceRole.Owner });
+        var session = sessions.Add(db, user.Id);
+        await db.SaveChangesAsync(cancellationToken); // a unique violation on users_email_unique becomes 409
+
+        telemetry.WorkspaceCreated();
+        telemetry.SessionCreated("register");
+        return TypedResults.Created("/api/me",
+            new SignedInResponse(UserResponse.From(user), WorkspaceResponse.From(workspace), WorkspaceRole.Owner, SessionResponse.From(session)));
+    }
+
+    /// <summary>
+    /// Unknown email and wrong password: same status, same body, and similar time (a dummy hash is verified).
+    /// </summary>
+    private static async Task<Results<Ok<SignedInResponse>, NotFound, ProblemHttpResult>> Login(
+        LoginRequest request,
+        HttpContext httpContext,
+        IDbContextFactory<CrmDbContext> pool,
+        WorkspaceDbContextFactory contexts,
+        Passwords passwords,
+        SessionIssuer sessions,
+        AccountThrottle throttle,
+        CrmTelemetry telemetry,
+        CancellationToken cancellationToken)
+    {
+        if (throttle.LoginBlockedFor(request.Email) is { } wait)
+        {
+            telemetry.Login("throttled");
+            return AuthRateLimiting.TooManyRequests(httpContext, wait);
+        }
+
+        await using var db = await pool.CreateDbContextAsync(cancellationToken);
+        var email = request.Email.Trim();
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Email.ToLower() == email.ToLower(), cancellationToken);
+        var verification = PasswordVerificationResult.Failed;
+        if (user is null)
+        {
+            passwords.VerifyAgainstDummy(request.Password);
+        }
+        else
+        {
+            verification = passwords.Verify(user.PasswordHash, request.Password);
+        }
+
+        if (user is null || verification == PasswordVerificationResult.Failed)
+        {
+            throttle.LoginFailed(request.Email);
+            telemetry.Login("invalid_credentials");
+            return TypedResults.Problem(title: "Invalid email or password", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (verification == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = passwords.Hash(request.Password);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        MembershipInfo? membership;
+        if (request.WorkspaceId is null)
+        {
+            membership = await CrossWorkspace.MembershipsOf(db, user.Id).FirstOrDefaultAsync(cancellationToken);
+        }
+        else
+        {
+            membership = WorkspaceId.TryParse(request.WorkspaceId, out var wanted)
+                ? await CrossWorkspace.FindMembershipAsync(db, user.Id, wanted, cancellationToken)
+                : null;
+        }
+
+        if (membership is null)
+        {
+            telemetry.Login("no_workspace");
+            return TypedResults.NotFound();
+        }
+
+        await using var workspaceDb = contexts.CreateDbContext(membership.Workspace.Id);
+        var session = sessions.Add(workspaceDb, user.Id);
+        await workspaceDb.SaveChangesAsync(cancellationToken);
+
+        telemetry.Login("success");
+        telemetry.SessionCreated("login");
+        return TypedResults.Ok(new SignedInResponse(
+            UserResponse.From(user), WorkspaceResponse.From(membership.Workspace), membership.Role, SessionResponse.From(session)));
+    }
+
+    /// <summary>A new session in another workspace of the user; the calling session ends in the same transaction.</summary>
+    private static async Task<Results<Ok<SignedInResponse>, NotFound>> Switch(
+        SwitchRequest request,
+        CurrentSession current,
+        IDbContextFactory<CrmDbContext> pool,
+        WorkspaceDbContextFactory contexts,
+        SessionIssuer sessions,
+        CrmTelemetry telemetry,
+        CancellationToken cancellationToken)
+    {
+        var caller = current.Session;
+        if (!WorkspaceId.TryParse(request.WorkspaceId, out var target))
+        {
+            return TypedResults.NotFound();
+        }
+
+        MembershipInfo? membership;
+        await using (var db = await pool.CreateDbContextAsync(cancellationToken))
+        {
+            membership = await CrossWorkspace.FindMembershipAsync(db, caller.User.Id, target, cancellationToken);
+        }
+
+        if (membership is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await using var targetDb = contexts.CreateDbContext(target);
+        var session = await targetDb.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var transaction = await targetDb.Database.BeginTransactionAsync(ct);
+            targetDb.ChangeTracker.Clear();
+            var issued = sessions.Add(targetDb, caller.User.Id);
+            await targetDb.SaveChangesAsync(ct);
+            await CrossWorkspace.EndSessionAsync(targetDb, caller.Id, ct);
+            await transaction.CommitAsync(ct);
+            return issued;
+        }, cancellationToken);
+
+        telemetry.SessionCreated("switch");
+        telemetry.SessionsEnded("switch");
+        return TypedResults.Ok(new SignedInResponse(
+            UserResponse.From(caller.User), WorkspaceResponse.From(membership.Workspace), membership.Role, SessionResponse.From(session)));
+    }
+
+    private static async Task<NoContent> Logout(
+        CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+    {
+        var ended = await db.Sessions.Where(s => s.Id == current.Session.Id).ExecuteDeleteAsync(cancellationToken);
+        telemetry.SessionsEnded("logout", ended);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Api.Infrastructure.Auth;
+
+namespace CrmToolkit.Api.Features.Auth;
+
+public sealed record RegisterRequest(
+    [Required, EmailAddress, MaxLength(255)] string Email,
+    [Required, StringLength(Passwords.MaxLength, MinimumLength = Passwords.MinLength)] string Password,
+    [Required, StringLength(255, MinimumLength = 1)] string Name,
+    [StringLength(255, MinimumLength = 1)] string? WorkspaceName);
+
+public sealed record LoginRequest(
+    [Required, MaxLength(255)] string Email,
+    [Required, MaxLength(Passwords.MaxLength)] string Password,
+    string? WorkspaceId);
+
+public sealed record SwitchRequest([Required] string WorkspaceId);

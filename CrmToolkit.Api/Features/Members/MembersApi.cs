@@ -1,0 +1,198 @@
+using System.Buffers.Text;
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+using CrmToolkit.Api.Infrastructure;
+using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmToolkit.Api.Features.Members;
+
+/// <summary>
+/// Members of the session's workspace. Every query goes through the workspace query filter; role rules:
+/// admins manage members, only owners grant or take away owner/admin rights over admins and owners, and the
+/// last owner can neither leave, be removed nor be demoted (the workspace row is locked while that is checked).
+/// </summary>
+public static class MembersApi
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 100;
+
+    public static RouteGroupBuilder MapMembersApi(this RouteGroupBuilder workspace)
+    {
+        var group = workspace.MapGroup("/members").WithTags("Members");
+
+        group.MapGet("/", ListMembers);
+        group.MapPost("/", AddMember).RequireWorkspaceRole(WorkspaceRole.Admin);
+        group.MapPatch("/{userId:guid}", ChangeRole).RequireWorkspaceRole(WorkspaceRole.Admin);
+        group.MapDelete("/{userId:guid}", RemoveMember); // admins, or the member themself: checked below
+
+        return group;
+    }
+
+    /// <summary>Keyset pages ordered by email (unique); <c>after</c> is the opaque <c>next</c> of the previous page.</summary>
+    private static async Task<Results<Ok<MembersPage>, ValidationProblem>> ListMembers(
+        CrmDbContext db, CancellationToken cancellationToken,
+        [Range(1, MaxPageSize)] int? limit = null, string? after = null)
+    {
+        string? afterEmail = null;
+        if (after is not null && !TryDecodeCursor(after, out afterEmail))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["Not a cursor returned by this API."] });
+        }
+
+        var size = limit ?? DefaultPageSize;
+        var rows = await MemberRows(db, afterEmail: afterEmail, take: size + 1).ToListAsync(cancellationToken);
+        var next = rows.Count > size ? EncodeCursor(rows[size - 1].Email) : null;
+        return TypedResults.Ok(new MembersPage(rows.Take(size).ToList(), next));
+    }
+
+    private static async Task<Results<Created<MemberResponse>, ProblemHttpResult>> AddMember(
+        AddMemberRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var role = ParseRole(request.Role);
+        if (role == WorkspaceRole.Owner && current.Session.Role != WorkspaceRole.Owner)
+        {
+            return Forbidden("Only an owner can make someone an owner.");
+        }
+
+        var email = request.Email.Trim();
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email.ToLower() == email.ToLower(), cancellationToken);
+        if (user is null)
+        {
+            return TypedResults.Problem(
+                title: "No such user",
+                detail: "There is no account with this email; the user must register first.",
+                statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var member = new WorkspaceMember { UserId = user.Id, Role = role };
+        db.WorkspaceMembers.Add(member);
+        await db.SaveChangesAsync(cancellationToken); // already a member: 409 from the unique index
+
+        return TypedResults.Created(
+            $"/api/workspaces/{current.Session.Workspace.Id}/members/{user.Id}",
+            new MemberResponse(user.Id, user.Email, user.Name, member.Role, member.JoinedAt));
+    }
+
+    private static async Task<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>> ChangeRole(
+        Guid userId, ChangeRoleRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var newRole = ParseRole(request.Role);
+        return await WithWorkspaceLockedAsync<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>>(db, current, async ct =>
+        {
+            var target = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.UserId == userId, ct);
+            if (target is null)
+            {
+                return TypedResults.NotFound();
+            }
+
+            var actor = current.Session.Role;
+            if (actor != WorkspaceRole.Owner && (target.Role >= WorkspaceRole.Admin || newRole == WorkspaceRole.Owner))
+            {
+                return Forbidden("Only an owner can grant or take away owner or admin rights over an admin or owner.");
+            }
+
+            if (target.Role == WorkspaceRole.Owner && newRole != WorkspaceRole.Owner && await IsLastOwnerAsync(db, ct))
+            {
+                return LastOwner();
+            }
+
+            target.Role = newRole;
+            await db.SaveChangesAsync(ct);
+            var member = await MemberRows(db, userId: userId).SingleAsync(ct);
+            return TypedResults.Ok(member);
+        }, cancellationToken);
+    }
+
+    /// <summary>Removes a member and ends their sessions in this workspace.</summary>
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveMember(
+        Guid userId, CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+    {
+        var (result, sessionsEnded) = await WithWorkspaceLockedAsync<(Results<NoContent, NotFound, ProblemHttpResult>, int)>(db, current, async ct =>
+        {
+            var target = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.UserId == userId, ct);
+            if (target is null)
+            {
+                return (TypedResults.NotFound(), 0);
+            }
+
+            var self = userId == current.Session.User.Id;
+            var actor = current.Session.Role;
+            if (!self && (actor == WorkspaceRole.Member || (actor == WorkspaceRole.Admin && target.Role >= WorkspaceRole.Admin)))
+            {
+                return (Forbidden(actor == WorkspaceRole.Member
+                    ? "Members can only remove themselves."
+                    : "Only an owner can remove an admin or an owner."), 0);
+            }
+
+            if (target.Role == WorkspaceRole.Owner && await IsLastOwnerAsync(db, ct))
+            {
+                return (LastOwner(), 0);
+            }
+
+            db.WorkspaceMembers.Remove(target);
+            await db.SaveChangesAsync(ct);
+            var ended = await db.Sessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(ct);
+            return (TypedResults.NoContent(), ended);
+        }, cancellationToken);
+
+        telemetry.SessionsEnded("member_removed", sessionsEnded);
+        return result;
+    }
+
+    /// <summary>Members of the context's workspace with their user, ordered by email; filtered before projecting.</summary>
+    private static IQueryable<MemberResponse> MemberRows(CrmDbContext db, Guid? userId = null, string? afterEmail = null, int take = MaxPageSize + 1) =>
+        (from m in db.WorkspaceMembers.AsNoTracking()
+         join u in db.Users on m.UserId equals u.Id
+         where (userId == null || m.UserId == userId) && (afterEmail == null || string.Compare(u.Email, afterEmail) > 0)
+         orderby u.Email
+         select new MemberResponse(u.Id, u.Email, u.Name, m.Role, m.JoinedAt))
+        .Take(take);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> in a transaction that first locks the workspace row, so that concurrent
+    /// role changes in one workspace run one after the other and "last owner" checks see each other's commits.
+    /// Commits unless the result is an error.
+    /// </summary>
+    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, CurrentSession current, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        var workspaceId = current.Session.Workspace.Id.Value;
+        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR UPDATE", ct);
+            var result = await action(ct);
+            await transaction.CommitAsync(ct);
+            return result;
+        }, cancellationToken);
+    }
+
+    private static async Task<bool> IsLastOwnerAsync(CrmDbContext db, CancellationToken cancellationToken) =>
+        await db.WorkspaceMembers.CountAsync(m => m.Role == WorkspaceRole.Owner, cancellationToken) <= 1;
+
+    private static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(title: "Forbidden", detail: detail, statusCode: StatusCodes.Status403Forbidden);
+
+    private static ProblemHttpResult LastOwner() =>
+        TypedResults.Problem(title: "Conflict", detail: "A workspace must keep at least one owner.", statusCode: StatusCodes.Status409Conflict);
+
+    private static WorkspaceRole ParseRole(string role) => Enum.Parse<WorkspaceRole>(role, ignoreCase: true);
+
+    private static string EncodeCursor(string email) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(email));
+
+    private static bool TryDecodeCursor(string cursor, out string? email)
+    {
+        email = null;
+        if (cursor.Length > 1024 || !Base64Url.IsValid(cursor))
+        {
+            return false;
+        }
+
+        email = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+        return email.Length > 0;
+    }
+}

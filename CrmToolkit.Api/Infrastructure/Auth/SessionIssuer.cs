@@ -1,0 +1,31 @@
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+using Microsoft.Extensions.Options;
+
+namespace CrmToolkit.Api.Infrastructure.Auth;
+
+/// <summary>A new session's bearer token (shown once) and its expiry.</summary>
+public sealed record IssuedSession(string Token, DateTimeOffset ExpiresAt);
+
+/// <summary>Creates sessions: a fresh token, of which only the hash is stored.</summary>
+public sealed class SessionIssuer(IOptions<SessionLifetimeOptions> options, TimeProvider time)
+{
+    /// <summary>
+    /// Adds a session for <paramref name="userId"/> to <paramref name="db"/>, which is bound to the session's
+    /// workspace. The caller saves, in the same transaction as whatever the session comes with.
+    /// </summary>
+    public IssuedSession Add(CrmDbContext db, Guid userId)
+    {
+        var token = SessionTokens.NewToken();
+        var now = time.GetUtcNow();
+        var session = new Session
+        {
+            Id = SessionTokens.Hash(token),
+            UserId = userId,
+            CreatedAt = now,
+            ExpiresAt = options.Value.ExpiryFor(now, now),
+        };
+        db.Sessions.Add(session);
+        return new IssuedSession(token, session.ExpiresAt);
+    }
+}

@@ -1,0 +1,47 @@
+namespace CrmToolkit.Api.Infrastructure.Auth;
+
+/// <summary>Session lifetime (configuration section <c>Auth:Sessions</c>).</summary>
+public sealed class SessionLifetimeOptions
+{
+    public const string Section = "Auth:Sessions";
+
+    /// <summary>A session ends after this long without a request.</summary>
+    public TimeSpan SlidingExpiration { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A session ends this long after it was created, however active.</summary>
+    public TimeSpan AbsoluteExpiration { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>The sliding expiry is written back at most this often per session.</summary>
+    public TimeSpan RenewalInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the background job deletes expired sessions, and how many per statement.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    public int PurgeBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// <c>expires_at</c> for a session created at <paramref name="createdAt"/> and last used at
+    /// <paramref name="now"/>: sliding, capped by the absolute lifetime.
+    /// </summary>
+    public DateTimeOffset ExpiryFor(DateTimeOffset createdAt, DateTimeOffset now)
+    {
+        var sliding = now + SlidingExpiration;
+        var absolute = createdAt + AbsoluteExpiration;
+        return sliding < absolute ? sliding : absolute;
+    }
+
+    /// <summary>
+    /// The new <c>expires_at</c> when a request at <paramref name="now"/> should renew the session, else
+    /// <c>null</c>. The last renewal time is <c>expires_at - SlidingExpiration</c>, so no extra column is needed.
+    /// </summary>
+    public DateTimeOffset? RenewalFor(DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset now)
+    {
+        if (now - (expiresAt - SlidingExpiration) < RenewalInterval)
+        {
+            return null;
+        }
+
+        var renewed = ExpiryFor(createdAt, now);
+        return renewed > expiresAt ? renewed : null;
+    }
+}

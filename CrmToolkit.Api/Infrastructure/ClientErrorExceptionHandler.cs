@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace CrmToolkit.Api.Infrastructure;
+
+/// <summary>
+/// Maps the exceptions that mean a client mistake to a 4xx ProblemDetails: a body that cannot be read
+/// (malformed JSON, too large) keeps its status, a unique violation is a 409. The response names the rule
+/// that was broken, never the SQL or the constraint's internals. Everything else stays a plain 500.
+/// </summary>
+public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService problemDetails, ILogger<ClientErrorExceptionHandler> logger)
+    : IExceptionHandler
+{
+    private static readonly Dictionary<string, string> ConflictMessages = new(StringComparer.Ordinal)
+    {
+        ["users_email_unique"] = "An account with this email already exists.",
+        ["workspaces_pkey"] = "A workspace with this id already exists.",
+        ["workspace_members_workspace_id_user_id_unique"] = "This user is already a member of the workspace.",
+    };
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Content Too Large" : "Bad Request",
+                Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "The request body is larger than 64 KB."
+                    : "The request could not be read: check that the body is valid JSON of the expected shape.",
+            },
+            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres } => Conflict(postgres),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+
+        LogClientError(problem.Status ?? 400, exception.GetType().Name);
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    private ProblemDetails Conflict(PostgresException postgres)
+    {
+        LogConflict(postgres.ConstraintName);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Conflict",
+            Detail = postgres.ConstraintName is { } name && ConflictMessages.TryGetValue(name, out var message)
+                ? message
+                : "The request conflicts with existing data.",
+        };
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Unique violation on {Constraint}")]
+    private partial void LogConflict(string? constraint);
+
+    [LoggerMessage(LogLevel.Information, "{ExceptionType} mapped to {Status}")]
+    private partial void LogClientError(int status, string exceptionType);
+}

@@ -1,0 +1,78 @@
+using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CrmToolkit.Api.Infrastructure;
+
+/// <summary>
+/// Deletes expired sessions in small batches (row locks only, never a table lock), at most one instance at a
+/// time across every API replica: each run holds a PostgreSQL advisory lock, and skips when another has it.
+/// </summary>
+public sealed partial class SessionPurgeService(
+    IDbContextFactory<CrmDbContext> pool,
+    IOptions<SessionLifetimeOptions> options,
+    TimeProvider time,
+    CrmTelemetry telemetry,
+    ILogger<SessionPurgeService> logger) : BackgroundService
+{
+    private const long PurgeLockKey = 0x43524d_50555247; // "CRM" "PURG"
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PurgeInterval, time);
+        do
+        {
+            try
+            {
+                var purged = await PurgeOnceAsync(stoppingToken);
+                if (purged is > 0)
+                {
+                    LogPurged(purged.Value);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One purge run: the number of sessions deleted, or <c>null</c> when another instance was purging.</summary>
+    public async Task<long?> PurgeOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await pool.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var locked = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({PurgeLockKey}) AS \"Value\"").SingleAsync(cancellationToken);
+        if (!locked)
+        {
+            return null;
+        }
+
+        try
+        {
+            long total = 0;
+            int deleted;
+            do
+            {
+                deleted = await CrossWorkspace.PurgeExpiredSessionsAsync(db, time.GetUtcNow(), options.Value.PurgeBatchSize, cancellationToken);
+                total += deleted;
+                telemetry.SessionsPurged(deleted);
+            }
+            while (deleted == options.Value.PurgeBatchSize);
+
+            return total;
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PurgeLockKey})", CancellationToken.None);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Purged {Count} expired sessions")]
+    private partial void LogPurged(long count);
+
+    [LoggerMessage(LogLevel.Warning, "Purging expired sessions failed; will retry at the next interval")]
+    private partial void LogFailed(Exception exception);
+}
