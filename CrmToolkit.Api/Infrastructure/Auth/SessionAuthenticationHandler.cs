@@ -46,7 +46,7 @@ public sealed class SessionAuthenticationHandler(
         }
 
         var now = TimeProvider.GetUtcNow();
-        if (session is null || now >= session.ExpiresAt)
+        if (session is null || sessionOptions.Value.IsExpired(session.CreatedAt, session.ExpiresAt, now))
         {
             return AuthenticateResult.Fail("Unknown or expired session.");
         }

@@ -30,18 +30,24 @@ public sealed class SessionLifetimeOptions
         return sliding < absolute ? sliding : absolute;
     }
 
+    /// <summary>True when a session is over: idle too long, or older than the absolute lifetime.</summary>
+    public bool IsExpired(DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset now) =>
+        now >= expiresAt || now >= createdAt + AbsoluteExpiration;
+
     /// <summary>
-    /// The new <c>expires_at</c> when a request at <paramref name="now"/> should renew the session, else
-    /// <c>null</c>. The last renewal time is <c>expires_at - SlidingExpiration</c>, so no extra column is needed.
+    /// The new <c>expires_at</c> when a request at <paramref name="now"/> should write one, else <c>null</c>:
+    /// at most once per <see cref="RenewalInterval"/> (the last renewal was at <c>expires_at - SlidingExpiration</c>,
+    /// so no extra column is needed), and at once when a shortened absolute lifetime caps the session.
     /// </summary>
     public DateTimeOffset? RenewalFor(DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset now)
     {
-        if (now - (expiresAt - SlidingExpiration) < RenewalInterval)
+        var target = ExpiryFor(createdAt, now);
+        if (target < expiresAt)
         {
-            return null;
+            return target;
         }
 
-        var renewed = ExpiryFor(createdAt, now);
-        return renewed > expiresAt ? renewed : null;
+        var lastRenewal = expiresAt - SlidingExpiration;
+        return now - lastRenewal >= RenewalInterval && target > expiresAt ? target : null;
     }
 }

@@ -16,8 +16,16 @@ public sealed class AppFixture : IAsyncLifetime
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>The API's DbContext pool size in tests (its connection pool is one larger).</summary>
+    public const int PoolSize = 2;
+
     public DistributedApplication App { get; private set; } = null!;
-    public HttpClient Api { get; private set; } = null!;
+
+    /// <summary>The API's base address.</summary>
+    public Uri ApiAddress { get; private set; } = null!;
+
+    /// <summary>A client of its own (its own loopback address, so its own rate-limit partition).</summary>
+    public ApiClient NewClient() => new(ApiAddress);
 
     /// <summary>The migration worker's (owner) connection string to the migrated crm database.</summary>
     public string ConnectionString { get; private set; } = null!;
@@ -43,6 +51,16 @@ public sealed class AppFixture : IAsyncLifetime
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         }
 
+        // Tiny pools for the whole run: a context or connection that kept a workspace between requests
+        // would show up in every test, and the pool-leak test hammers exactly this.
+        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
+        builder.CreateResourceBuilder(api)
+            // No orchestrator proxy in front of the API: it sees each test client's own loopback address,
+            // so the per-address rate limit can be tested without one test starving the others.
+            .WithEndpoint("http", endpoint => endpoint.IsProxied = false)
+            .WithEnvironment("Crm__Data__DbContextPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Crm__Data__MaxPoolSize", (PoolSize + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
 
@@ -50,7 +68,7 @@ public sealed class AppFixture : IAsyncLifetime
         await notifications.WaitForResourceAsync("migrator", KnownResourceStates.Finished, cts.Token);
         await notifications.WaitForResourceHealthyAsync("api", cts.Token);
 
-        Api = App.CreateHttpClient("api");
+        ApiAddress = App.GetEndpoint("api", "http");
         ConnectionString = await App.GetConnectionStringAsync("crm", cts.Token)
             ?? throw new InvalidOperationException("The crm database has no connection string.");
         Database = NpgsqlDataSource.Create(ConnectionString);
@@ -63,7 +81,6 @@ public sealed class AppFixture : IAsyncLifetime
             await Database.DisposeAsync();
         }
 
-        Api?.Dispose();
         if (App is not null)
         {
             await App.DisposeAsync();

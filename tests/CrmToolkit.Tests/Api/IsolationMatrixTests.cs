@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text.Json;
+using CrmToolkit.Tests.Infrastructure;
+
+namespace CrmToolkit.Tests.Api;
+
+/// <summary>
+/// Every route under <c>/api/workspaces/{workspaceId}</c>, as the running app describes its own endpoints
+/// (the OpenAPI document is generated from the endpoint data source), called against another workspace by
+/// every kind of caller: always the same 404, never a 2xx, never a byte of the other workspace.
+/// A route without an entry below fails the test, so new routes cannot skip the matrix.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
+{
+    private const string WorkspaceRoutes = "/api/workspaces/{workspaceId}";
+
+    private readonly ApiClient _client = app.NewClient();
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>What to send to each workspace route, given the victim workspace.</summary>
+    private static readonly Dictionary<string, Func<Victim, (string Path, object? Body)>> Matrix = new()
+    {
+        ["GET /api/workspaces/{workspaceId}"] = v => (v.Path(""), null),
+        ["PATCH /api/workspaces/{workspaceId}"] = v => (v.Path(""), new { name = "taken over" }),
+        ["DELETE /api/workspaces/{workspaceId}"] = v => (v.Path(""), null),
+        ["GET /api/workspaces/{workspaceId}/members"] = v => (v.Path("/members"), null),
+        ["POST /api/workspaces/{workspaceId}/members"] = v => (v.Path("/members"), new { email = v.Intruder.Email, role = "owner" }),
+        ["PATCH /api/workspaces/{workspaceId}/members/{userId}"] = v => (v.Path($"/members/{v.Owner.UserId}"), new { role = "member" }),
+        ["DELETE /api/workspaces/{workspaceId}/members/{userId}"] = v => (v.Path($"/members/{v.Owner.UserId}"), null),
+    };
+
+    public sealed record Victim(Account Owner, Account Intruder, string Name)
+    {
+        public string Path(string suffix) => $"/api/workspaces/{Owner.WorkspaceId}{suffix}";
+    }
+
+    [Fact]
+    public async Task EveryWorkspaceRouteHasAMatrixEntry()
+    {
+        var routes = await WorkspaceRoutesFromTheAppAsync();
+
+        Assert.NotEmpty(routes);
+        Assert.Empty(routes.Except(Matrix.Keys));
+        Assert.Empty(Matrix.Keys.Except(routes)); // no stale entries either
+    }
+
+    [Fact]
+    public async Task NoCallerReachesAnotherWorkspaceThroughAnyRoute()
+    {
+        var routes = await WorkspaceRoutesFromTheAppAsync();
+
+        // The callers' own workspace A, with an owner, an admin and a member.
+        var ownerA = await _client.RegisterAsync();
+        var admin = await _client.RegisterAsync();
+        var member = await _client.RegisterAsync();
+        var adminToken = await _client.AddMemberAsync(ownerA, admin, "admin");
+        var memberToken = await _client.AddMemberAsync(ownerA, member, "member");
+        var outsider = await _client.RegisterAsync();
+
+        // The victim workspace T. Its second owner is also in A, and calls with their session of A.
+        var name = $"Victim {Guid.NewGuid():N}";
+        var victimOwner = await _client.RegisterAsync(workspaceName: name);
+        var coOwner = await _client.RegisterAsync();
+        await _client.AddMemberAsync(victimOwner, coOwner, "owner");
+        var coOwnerInA = await _client.AddMemberAsync(ownerA, coOwner, "admin");
+
+        var callers = new Dictionary<string, string>
+        {
+            ["owner of A"] = ownerA.Token,
+            ["admin of A"] = adminToken,
+            ["member of A"] = memberToken,
+            ["outsider"] = outsider.Token,
+            ["owner of T with a session of A"] = coOwnerInA,
+        };
+        var victim = new Victim(victimOwner, outsider, name);
+        var before = await VictimStateAsync(victimOwner.WorkspaceId);
+
+        foreach (var route in routes)
+        {
+            var method = new HttpMethod(route.Split(' ')[0]);
+            var (path, body) = Matrix[route](victim);
+            foreach (var (caller, token) in callers)
+            {
+                var response = await _client.SendAsync(method, path, body, token);
+                var text = await response.Content.ReadAsStringAsync();
+
+                Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{route} as {caller}: {(int)response.StatusCode} {text}");
+                Assert.DoesNotContain(victimOwner.WorkspaceId, text);
+                Assert.DoesNotContain(name, text);
+                Assert.DoesNotContain(victimOwner.Email, text);
+            }
+        }
+
+        Assert.Equal(before, await VictimStateAsync(victimOwner.WorkspaceId));
+    }
+
+    [Fact]
+    public async Task AMalformedWorkspaceIdIsTheSameNotFound()
+    {
+        var user = await _client.RegisterAsync();
+
+        foreach (var id in new[] { "short", "abcdefghijklmnopqrstu", "%D9%A1%D9%A2%D9%A3%D9%A4%D9%A5%D9%A6%D9%A7%D9%A8%D9%A9%D9%A0", "zzzzzzzzzzzzzzz" })
+        {
+            await (await _client.GetAsync($"/api/workspaces/{id}", user.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
+            await (await _client.GetAsync($"/api/workspaces/{id}/members", user.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
+        }
+    }
+
+    private async Task<List<string>> WorkspaceRoutesFromTheAppAsync()
+    {
+        var document = await (await _client.GetAsync("/openapi/v1.json")).ReadJsonAsync(HttpStatusCode.OK);
+        return document.GetProperty("paths").EnumerateObject()
+            .Where(path => path.Name.StartsWith(WorkspaceRoutes, StringComparison.Ordinal))
+            .SelectMany(path => path.Value.EnumerateObject()
+                .Where(operation => operation.Value.ValueKind == JsonValueKind.Object && operation.Value.TryGetProperty("responses", out _))
+                .Select(operation => $"{operation.Name.ToUpperInvariant()} {path.Name}"))
+            .Order()
+            .ToList();
+    }
+
+    private async Task<string> VictimStateAsync(string workspaceId) =>
+        string.Join('\n', await app.Database.ListAsync(
+            """
+            SELECT 'workspace ' || name || ' ' || coalesce(description, '-') || ' ' || updated_at FROM workspaces WHERE id = $1
+            UNION ALL
+            SELECT 'member ' || user_id || ' ' || role FROM workspace_members WHERE workspace_id = $1
+            ORDER BY 1
+            """, workspaceId));
+}

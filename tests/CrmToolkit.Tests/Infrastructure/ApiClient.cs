@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace CrmToolkit.Tests.Infrastructure;
+
+/// <summary>A signed-up user with a session: what most tests start from.</summary>
+public sealed record Account(string Email, string Password, Guid UserId, string WorkspaceId, string Token);
+
+/// <summary>
+/// HTTP against the real API. Each client connects from its own loopback address (127.x.y.z), so that the
+/// per-address rate limit sees every test as a different client, as real clients are.
+/// </summary>
+public sealed class ApiClient : IDisposable
+{
+    private static int _nextAddress = 1;
+
+    private readonly HttpClient _http;
+
+    public ApiClient(Uri baseAddress, IPAddress? localAddress = null)
+    {
+        LocalAddress = localAddress ?? NextLoopbackAddress();
+        var local = LocalAddress;
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(local, 0));
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, context.DnsEndPoint.Port), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        {
+            BaseAddress = baseAddress,
+        };
+    }
+
+    public IPAddress LocalAddress { get; }
+
+    public static IPAddress NextLoopbackAddress()
+    {
+        var n = Interlocked.Increment(ref _nextAddress);
+        return new IPAddress([127, (byte)(n >> 16 & 0xFF), (byte)(n >> 8 & 0xFF), (byte)(n & 0xFF)]);
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? token = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return _http.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
+    public Task<HttpResponseMessage> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, null, token);
+
+    public Task<HttpResponseMessage> PostAsync(string path, object? body, string? token = null) => SendAsync(HttpMethod.Post, path, body, token);
+
+    public Task<HttpResponseMessage> PatchAsync(string path, object? body, string? token = null) => SendAsync(HttpMethod.Patch, path, body, token);
+
+    public Task<HttpResponseMessage> DeleteAsync(string path, string? token = null) => SendAsync(HttpMethod.Delete, path, null, token);
+
+    /// <summary>Registers a new user (unique email) and returns the account with its first session.</summary>
+    public async Task<Account> RegisterAsync(string? workspaceName = null, string password = "correct horse battery")
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        var response = await PostAsync("/api/auth/register", new { email, password, name = "Test User", workspaceName });
+        var body = await response.ReadJsonAsync(HttpStatusCode.Created);
+        return new Account(
+            email,
+            password,
+            body.GetProperty("user").GetProperty("id").GetGuid(),
+            body.GetProperty("workspace").GetProperty("id").GetString()!,
+            body.GetProperty("session").GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Logs in (optionally into one workspace) and returns the new token.</summary>
+    public async Task<string> LoginAsync(Account account, string? workspaceId = null)
+    {
+        var response = await PostAsync("/api/auth/login", new { email = account.Email, password = account.Password, workspaceId });
+        var body = await response.ReadJsonAsync(HttpStatusCode.OK);
+        return body.GetProperty("session").GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Adds an existing user to a workspace with a role; returns a token of that user's session in it.</summary>
+    public async Task<string> AddMemberAsync(Account admin, Account user, string role)
+    {
+        var response = await PostAsync($"/api/workspaces/{admin.WorkspaceId}/members", new { email = user.Email, role }, admin.Token);
+        await response.ReadJsonAsync(HttpStatusCode.Created);
+        return await LoginAsync(user, admin.WorkspaceId);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public static class HttpAssertions
+{
+    /// <summary>Asserts the status and returns the JSON body.</summary>
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with the status, and returns it.</summary>
+    public static async Task<JsonElement> ReadProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var problem = await response.ReadJsonAsync(expected);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+}
