@@ -43,15 +43,18 @@ public sealed partial class SessionPurgeService(
     public async Task<long?> PurgeOnceAsync(CancellationToken cancellationToken)
     {
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
+        // The advisory lock belongs to the connection: keep one open for the whole run, and close it
+        // explicitly, since a context returned to the pool keeps a connection it was told to open.
         await db.Database.OpenConnectionAsync(cancellationToken);
-        var locked = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({PurgeLockKey}) AS \"Value\"").SingleAsync(cancellationToken);
-        if (!locked)
-        {
-            return null;
-        }
-
+        var locked = false;
         try
         {
+            locked = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({PurgeLockKey}) AS \"Value\"").SingleAsync(cancellationToken);
+            if (!locked)
+            {
+                return null;
+            }
+
             long total = 0;
             int deleted;
             do
@@ -66,7 +69,12 @@ public sealed partial class SessionPurgeService(
         }
         finally
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PurgeLockKey})", CancellationToken.None);
+            if (locked)
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PurgeLockKey})", CancellationToken.None);
+            }
+
+            await db.Database.CloseConnectionAsync();
         }
     }
 

@@ -35,6 +35,7 @@ public static class AuthApi
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
+        using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.register");
         if (throttle.RegistrationBlockedFor(request.Email) is { } wait)
         {
             return AuthRateLimiting.TooManyRequests(httpContext, wait);
@@ -81,8 +82,10 @@ public static class AuthApi
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
+        using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.login");
         if (throttle.LoginBlockedFor(request.Email) is { } wait)
         {
+            activity?.SetTag("crm.login.result", "throttled");
             telemetry.Login("throttled");
             return AuthRateLimiting.TooManyRequests(httpContext, wait);
         }
@@ -103,6 +106,7 @@ public static class AuthApi
         if (user is null || verification == PasswordVerificationResult.Failed)
         {
             throttle.LoginFailed(request.Email);
+            activity?.SetTag("crm.login.result", "invalid_credentials");
             telemetry.Login("invalid_credentials");
             return TypedResults.Problem(title: "Invalid email or password", statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -127,6 +131,7 @@ public static class AuthApi
 
         if (membership is null)
         {
+            activity?.SetTag("crm.login.result", "no_workspace");
             telemetry.Login("no_workspace");
             return TypedResults.NotFound();
         }
@@ -135,6 +140,8 @@ public static class AuthApi
         var session = sessions.Add(workspaceDb, user.Id);
         await workspaceDb.SaveChangesAsync(cancellationToken);
 
+        activity?.SetTag("crm.login.result", "success");
+        activity?.SetTag("crm.workspace.id", membership.Workspace.Id.Value);
         telemetry.Login("success");
         telemetry.SessionCreated("login");
         return TypedResults.Ok(new SignedInResponse(
@@ -151,6 +158,7 @@ public static class AuthApi
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
+        using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.switch");
         var caller = current.Session;
         if (!WorkspaceId.TryParse(request.WorkspaceId, out var target))
         {

@@ -31,6 +31,7 @@ public static class WorkspacesApi
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
+        using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.workspaces.create");
         WorkspaceId id;
         if (request.Id is null)
         {

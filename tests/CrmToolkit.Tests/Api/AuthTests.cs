@@ -337,6 +337,23 @@ public sealed class AuthTests(AppFixture app) : IDisposable
         Assert.Equal(new[] { Sha256Hex(user.Token), Sha256Hex(second) }.Order(), ids.Order());
     }
 
+    [Fact]
+    public async Task ExpiredSessionsArePurgedInTheBackgroundAndLiveOnesStay()
+    {
+        var user = await _client.RegisterAsync();
+        var live = await _client.LoginAsync(user);
+        await app.Database.ExecuteAsync("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE id = $1", Sha256Hex(user.Token));
+
+        var deadline = DateTime.UtcNow + AppFixture.PurgeInterval * 10;
+        while (await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = $1", Sha256Hex(user.Token)) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(AppFixture.PurgeInterval / 4);
+        }
+
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = $1", Sha256Hex(user.Token)));
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = $1", Sha256Hex(live)));
+    }
+
     private Task<DateTime> ExpiresAtAsync(string sessionId) =>
         app.Database.ScalarAsync<DateTime>("SELECT expires_at FROM sessions WHERE id = $1", sessionId);
 

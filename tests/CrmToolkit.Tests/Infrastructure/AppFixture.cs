@@ -19,6 +19,9 @@ public sealed class AppFixture : IAsyncLifetime
     /// <summary>The API's DbContext pool size in tests (its connection pool is one larger).</summary>
     public const int PoolSize = 2;
 
+    /// <summary>How often the API purges expired sessions in tests (10 minutes by default).</summary>
+    public static readonly TimeSpan PurgeInterval = TimeSpan.FromSeconds(2);
+
     public DistributedApplication App { get; private set; } = null!;
 
     /// <summary>The API's base address.</summary>
@@ -57,9 +60,16 @@ public sealed class AppFixture : IAsyncLifetime
         builder.CreateResourceBuilder(api)
             // No orchestrator proxy in front of the API: it sees each test client's own loopback address,
             // so the per-address rate limit can be tested without one test starving the others.
-            .WithEndpoint("http", endpoint => endpoint.IsProxied = false)
+            // Its port is allocated (not the launch profile's 5480), so a running app is not in the way.
+            .WithEndpoint("http", endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = null;
+                endpoint.TargetPort = null;
+            })
             .WithEnvironment("Crm__Data__DbContextPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Crm__Data__MaxPoolSize", (PoolSize + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment("Crm__Data__MaxPoolSize", (PoolSize + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString());
 
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
