@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrmToolkit.Api.Features.Auth;
+using CrmToolkit.Api.Features.Contacts;
 using CrmToolkit.Api.Features.Me;
 using CrmToolkit.Api.Features.Members;
 using CrmToolkit.Api.Features.Workspaces;
@@ -40,6 +41,8 @@ if (app.Environment.IsDevelopment())
 var api = app.MapGroup("/api");
 api.MapAuthApi();
 api.MapMeApi();
-api.MapWorkspacesApi().MapMembersApi();
+var workspace = api.MapWorkspacesApi();
+workspace.MapMembersApi();
+workspace.MapContactsApi();
 
 app.Run();

@@ -14,13 +14,13 @@ catch (PostgresUnavailableException ex)
     return 1;
 }
 
+// The worker connects as the owner: it migrates and provisions the application role.
 var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator")
-    .WithReference(crm.Database)
-    .WaitForDatabase(crm);
+    .WithOwnerConnection(crm);
 
+// The API connects as that role, which owns nothing and is subject to row-level security.
 builder.AddProject<Projects.CrmToolkit_Api>("api")
-    .WithReference(crm.Database)
-    .WaitForDatabase(crm)
+    .WithAppConnection(crm)
     .WaitForCompletion(migrator)
     .WithHttpHealthCheck("/health");
 

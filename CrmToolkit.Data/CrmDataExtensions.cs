@@ -1,3 +1,4 @@
+using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,6 +12,8 @@ public static class CrmDataExtensions
 {
     /// <summary>The Aspire connection name of the CRM database (<c>ConnectionStrings:crm</c>).</summary>
     public const string ConnectionName = "crm";
+
+    private static readonly WorkspaceSettingInterceptor WorkspaceSetting = new();
 
     /// <summary>
     /// Registers one <see cref="NpgsqlDataSource"/> for the process (with Aspire's health check, tracing and
@@ -36,9 +39,9 @@ public static class CrmDataExtensions
             }
         });
         builder.Services.AddPooledDbContextFactory<CrmDbContext>(
-            (services, options) => options.UseNpgsql(
-                services.GetRequiredService<NpgsqlDataSource>(),
-                npgsql => npgsql.EnableRetryOnFailure()),
+            (services, options) => options
+                .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.EnableRetryOnFailure())
+                .AddInterceptors(WorkspaceSetting),
             poolSize: settings.DbContextPoolSize);
 
         // Per-request state goes through a scoped factory, never the pooled context's constructor.

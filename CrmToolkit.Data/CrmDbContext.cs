@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using CrmToolkit.Data.Configurations;
 using CrmToolkit.Data.Entities;
+using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -28,6 +29,7 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<Session> Sessions => Set<Session>();
+    public DbSet<Contact> Contacts => Set<Contact>();
 
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
@@ -68,12 +70,20 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
-        modelBuilder.UseSeedNamingConventions();
 
-        foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType)))
+        // Everything a workspace-scoped table gets from its marker alone.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType)).ToList())
         {
-            modelBuilder.Entity(entity.ClrType).HasQueryFilter(WorkspaceFilter, WorkspaceFilterFor(entity.ClrType));
+            var builder = modelBuilder.Entity(entity.ClrType);
+            builder.HasOne(typeof(Workspace)).WithMany()
+                .HasForeignKey(nameof(IWorkspaceScoped.WorkspaceId))
+                .OnDelete(DeleteBehavior.Cascade);
+            builder.HasQueryFilter(WorkspaceFilter, WorkspaceFilterFor(entity.ClrType));
+            // Read by the migrations' RLS helper from the target model (see WorkspaceRowLevelSecurity).
+            builder.HasAnnotation(WorkspaceRowLevelSecurity.Annotation, true);
         }
+
+        modelBuilder.UseSeedNamingConventions();
     }
 
     // e => e.WorkspaceId == this.CurrentWorkspaceId; EF re-binds "this" to the querying context.

@@ -1,7 +1,11 @@
+using CrmToolkit.Data.Configurations;
 using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 
 namespace CrmToolkit.Data;
+
+/// <summary>A user as a session sees it (never the password hash).</summary>
+public sealed record UserInfo(Guid Id, string Email, string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>A session found by its token hash, with everything a request needs about its user and workspace.</summary>
 public sealed record SessionInfo(
@@ -10,63 +14,106 @@ public sealed record SessionInfo(
     DateTimeOffset ExpiresAt,
     WorkspaceRole Role,
     DateTimeOffset JoinedAt,
-    User User,
+    UserInfo User,
     Workspace Workspace);
 
 /// <summary>A workspace the user belongs to, with their role in it.</summary>
 public sealed record MembershipInfo(Workspace Workspace, WorkspaceRole Role, DateTimeOffset JoinedAt);
 
 /// <summary>
-/// The only reads that cross workspaces, each named for the part of the contract that needs it. They lift
-/// the <see cref="CrmDbContext.WorkspaceFilter"/> explicitly; nothing else in the code base does.
+/// The only operations that cross workspaces, each named for the part of the contract that needs it.
+/// Each calls one of the database's <c>SECURITY DEFINER</c> functions (see
+/// <see cref="Schema.CrossWorkspaceFunctions"/>), so they work for the application role under row-level
+/// security without lifting it, and nothing else in the code base lifts the EF query filter.
 /// </summary>
 public static class CrossWorkspace
 {
-    private static readonly string[] WorkspaceFilterOnly = [CrmDbContext.WorkspaceFilter];
+    /// <summary>Session lookup for authentication, in one round trip. <c>null</c> when unknown or its membership is gone.</summary>
+    public static async Task<SessionInfo?> FindSessionAsync(CrmDbContext db, string sessionId, CancellationToken cancellationToken)
+    {
+        var row = await db.Database.SqlQuery<SessionRow>($"""
+            SELECT session_id AS "SessionId", session_created_at AS "SessionCreatedAt", expires_at AS "ExpiresAt",
+                   role AS "Role", joined_at AS "JoinedAt", user_id AS "UserId", email AS "Email", name AS "Name",
+                   user_created_at AS "UserCreatedAt", user_updated_at AS "UserUpdatedAt",
+                   workspace_id AS "WorkspaceId", workspace_name AS "WorkspaceName", description AS "Description",
+                   created_by AS "CreatedBy", workspace_created_at AS "WorkspaceCreatedAt", workspace_updated_at AS "WorkspaceUpdatedAt"
+              FROM crm_session({sessionId})
+            """).SingleOrDefaultAsync(cancellationToken);
 
-    // The authenticated hot path: session + membership + user + workspace in one round trip.
-    private static readonly Func<CrmDbContext, string, Task<SessionInfo?>> SessionById =
-        EF.CompileAsyncQuery((CrmDbContext db, string sessionId) =>
-            (from s in db.Sessions.IgnoreQueryFilters(WorkspaceFilterOnly)
-             where s.Id == sessionId
-             join m in db.WorkspaceMembers.IgnoreQueryFilters(WorkspaceFilterOnly)
-                 on new { s.WorkspaceId, s.UserId } equals new { m.WorkspaceId, m.UserId }
-             join u in db.Users on s.UserId equals u.Id
-             join w in db.Workspaces on s.WorkspaceId equals w.Id
-             select new SessionInfo(s.Id, s.CreatedAt, s.ExpiresAt, m.Role, m.JoinedAt, u, w))
-            .AsNoTracking()
-            .FirstOrDefault());
+        return row is null ? null : new SessionInfo(
+            row.SessionId, row.SessionCreatedAt, row.ExpiresAt, RoleNames.FromDatabase(row.Role), row.JoinedAt,
+            new UserInfo(row.UserId, row.Email, row.Name, row.UserCreatedAt, row.UserUpdatedAt),
+            Workspace(row.WorkspaceId, row.WorkspaceName, row.Description, row.CreatedBy, row.WorkspaceCreatedAt, row.WorkspaceUpdatedAt));
+    }
 
-    /// <summary>Session lookup for authentication. <c>null</c> when unknown or when its membership is gone.</summary>
-    public static Task<SessionInfo?> FindSessionAsync(CrmDbContext db, string sessionId) => SessionById(db, sessionId);
+    /// <summary><c>GET /me/workspaces</c>, login and switch: every workspace of a user, most recently joined first.</summary>
+    public static async Task<List<MembershipInfo>> MembershipsOfAsync(CrmDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        var rows = await db.Database.SqlQuery<MembershipRow>($"""
+            SELECT workspace_id AS "WorkspaceId", workspace_name AS "WorkspaceName", description AS "Description",
+                   created_by AS "CreatedBy", workspace_created_at AS "WorkspaceCreatedAt", workspace_updated_at AS "WorkspaceUpdatedAt",
+                   role AS "Role", joined_at AS "JoinedAt"
+              FROM crm_memberships({userId})
+            """).ToListAsync(cancellationToken);
 
-    /// <summary><c>GET /me/workspaces</c> and login: every workspace of a user, most recently joined first.</summary>
-    public static IQueryable<MembershipInfo> MembershipsOf(CrmDbContext db, Guid userId) =>
-        Memberships(db, userId, workspaceId: null);
+        return rows.ConvertAll(r => new MembershipInfo(
+            Workspace(r.WorkspaceId, r.WorkspaceName, r.Description, r.CreatedBy, r.WorkspaceCreatedAt, r.WorkspaceUpdatedAt),
+            RoleNames.FromDatabase(r.Role),
+            r.JoinedAt));
+    }
 
     /// <summary>Login and switch: the user's membership in one workspace, if any.</summary>
-    public static Task<MembershipInfo?> FindMembershipAsync(CrmDbContext db, Guid userId, WorkspaceId workspaceId, CancellationToken cancellationToken) =>
-        Memberships(db, userId, workspaceId).FirstOrDefaultAsync(cancellationToken);
-
-    private static IQueryable<MembershipInfo> Memberships(CrmDbContext db, Guid userId, WorkspaceId? workspaceId) =>
-        from m in db.WorkspaceMembers.IgnoreQueryFilters(WorkspaceFilterOnly).AsNoTracking()
-        where m.UserId == userId && (workspaceId == null || m.WorkspaceId == workspaceId)
-        join w in db.Workspaces on m.WorkspaceId equals w.Id
-        orderby m.JoinedAt descending, m.WorkspaceId
-        select new MembershipInfo(w, m.Role, m.JoinedAt);
+    public static async Task<MembershipInfo?> FindMembershipAsync(CrmDbContext db, Guid userId, WorkspaceId workspaceId, CancellationToken cancellationToken) =>
+        (await MembershipsOfAsync(db, userId, cancellationToken)).Find(m => m.Workspace.Id == workspaceId);
 
     /// <summary>Switch: ends the calling session, which belongs to the workspace being left.</summary>
     public static Task<int> EndSessionAsync(CrmDbContext db, string sessionId, CancellationToken cancellationToken) =>
-        db.Sessions.IgnoreQueryFilters(WorkspaceFilterOnly).Where(s => s.Id == sessionId).ExecuteDeleteAsync(cancellationToken);
+        db.Database.SqlQuery<int>($"SELECT crm_end_session({sessionId}) AS \"Value\"").SingleAsync(cancellationToken);
 
     /// <summary>The purge job: deletes up to <paramref name="batchSize"/> sessions that expired before <paramref name="now"/>.</summary>
     public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
-        db.Sessions.IgnoreQueryFilters(WorkspaceFilterOnly)
-            .Where(s => db.Sessions.IgnoreQueryFilters(WorkspaceFilterOnly)
-                .Where(e => e.ExpiresAt < now)
-                .OrderBy(e => e.ExpiresAt)
-                .Take(batchSize)
-                .Select(e => e.Id)
-                .Contains(s.Id))
-            .ExecuteDeleteAsync(cancellationToken);
+        db.Database.SqlQuery<int>($"SELECT crm_purge_expired_sessions({now}, {batchSize}) AS \"Value\"").SingleAsync(cancellationToken);
+
+    private static Workspace Workspace(string id, string name, string? description, Guid createdBy, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+        new()
+        {
+            Id = Data.WorkspaceId.Parse(id, null),
+            Name = name,
+            Description = description,
+            CreatedBy = createdBy,
+            CreatedAt = createdAt,
+            UpdatedAt = updatedAt,
+        };
+
+    private sealed class SessionRow
+    {
+        public required string SessionId { get; init; }
+        public DateTimeOffset SessionCreatedAt { get; init; }
+        public DateTimeOffset ExpiresAt { get; init; }
+        public required string Role { get; init; }
+        public DateTimeOffset JoinedAt { get; init; }
+        public Guid UserId { get; init; }
+        public required string Email { get; init; }
+        public required string Name { get; init; }
+        public DateTimeOffset UserCreatedAt { get; init; }
+        public DateTimeOffset UserUpdatedAt { get; init; }
+        public required string WorkspaceId { get; init; }
+        public required string WorkspaceName { get; init; }
+        public string? Description { get; init; }
+        public Guid CreatedBy { get; init; }
+        public DateTimeOffset WorkspaceCreatedAt { get; init; }
+        public DateTimeOffset WorkspaceUpdatedAt { get; init; }
+    }
+
+    private sealed class MembershipRow
+    {
+        public required string WorkspaceId { get; init; }
+        public required string WorkspaceName { get; init; }
+        public string? Description { get; init; }
+        public Guid CreatedBy { get; init; }
+        public DateTimeOffset WorkspaceCreatedAt { get; init; }
+        public DateTimeOffset WorkspaceUpdatedAt { get; init; }
+        public required string Role { get; init; }
+        public DateTimeOffset JoinedAt { get; init; }
+    }
 }

@@ -10,14 +10,18 @@ namespace CrmToolkit.MigrationWorker;
 /// Brings a database to the latest migration. Safe to run again (a no-op) and safe to run from several
 /// processes at once: the database is created race-free, and migrations run under a PostgreSQL advisory
 /// lock so that exactly one process applies them while the others wait and then find nothing to do.
+/// It connects as the database owner; the API connects as the application role it provisions.
 /// </summary>
 public static class DatabaseMigrator
 {
     // Any constant that no other code in the database uses as an advisory lock key.
     private const long MigrationLockKey = 0x43524d_4d494752; // "CRM" "MIGR"
 
-    /// <summary>Applies pending migrations and returns the ids of those this call applied.</summary>
-    public static async Task<IReadOnlyList<string>> MigrateAsync(CrmDbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies pending migrations, then provisions the application role (when <paramref name="appRole"/> is
+    /// given), and returns the ids of the migrations this call applied.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(CrmDbContext db, ApplicationRoleSettings? appRole, CancellationToken cancellationToken)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async ct =>
@@ -32,6 +36,11 @@ public static class DatabaseMigrator
                 if (pending.Count > 0)
                 {
                     await db.Database.MigrateAsync(ct);
+                }
+
+                if (appRole is not null)
+                {
+                    await ApplicationRole.EnsureAsync(db, appRole, ct);
                 }
 
                 return (IReadOnlyList<string>)pending;

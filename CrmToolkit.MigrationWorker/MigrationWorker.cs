@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.MigrationWorker;
 
@@ -10,6 +11,7 @@ namespace CrmToolkit.MigrationWorker;
 /// </summary>
 internal sealed partial class MigrationWorker(
     IDbContextFactory<CrmDbContext> contextFactory,
+    IOptions<ApplicationRoleSettings> appRole,
     IHostApplicationLifetime lifetime,
     ILogger<MigrationWorker> logger) : BackgroundService
 {
@@ -21,7 +23,7 @@ internal sealed partial class MigrationWorker(
         try
         {
             await using var db = await contextFactory.CreateDbContextAsync(stoppingToken);
-            var applied = await DatabaseMigrator.MigrateAsync(db, stoppingToken);
+            var applied = await DatabaseMigrator.MigrateAsync(db, appRole.Value, stoppingToken);
             activity?.SetTag("crm.migrations.applied", applied.Count);
             LogMigrated(applied.Count, applied.Count == 0 ? "none" : string.Join(", ", applied));
         }

@@ -5,6 +5,7 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCrmData();
+builder.Services.AddOptions<ApplicationRoleSettings>().BindConfiguration(ApplicationRoleSettings.Section);
 builder.Services.AddHostedService<MigrationWorker>();
 
 builder.Build().Run();

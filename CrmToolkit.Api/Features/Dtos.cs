@@ -10,6 +10,8 @@ namespace CrmToolkit.Api.Features;
 public sealed record UserResponse(Guid Id, string Email, string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.Name, user.CreatedAt, user.UpdatedAt);
+
+    public static UserResponse From(UserInfo user) => new(user.Id, user.Email, user.Name, user.CreatedAt, user.UpdatedAt);
 }
 
 public sealed record WorkspaceResponse(

@@ -14,6 +14,7 @@ public static class CrmPostgresBuilderExtensions
 {
     public const string ServerName = "postgres";
     public const string DatabaseName = "crm";
+    public const string AppConnectionName = "crm-app";
 
     public static CrmDatabase AddCrmDatabase(this IDistributedApplicationBuilder builder)
     {
@@ -24,12 +25,18 @@ public static class CrmPostgresBuilderExtensions
             secret: true,
             persist: true);
 
+        var appPassword = builder.AddParameter(
+            "crm-app-password",
+            new GenerateParameterDefault { MinLength = 24, Special = false },
+            secret: true,
+            persist: true);
+
         var (mode, reason) = ChooseMode(builder, settings);
         var database = mode switch
         {
-            PostgresMode.Existing => new CrmDatabase(mode, builder.AddConnectionString(DatabaseName), null),
-            PostgresMode.Container => AddContainer(builder, password),
-            PostgresMode.Local => builder.AddLocalPostgres(ServerName, DatabaseName, password, settings),
+            PostgresMode.Existing => AddExisting(builder, appPassword),
+            PostgresMode.Container => AddContainer(builder, password, appPassword),
+            PostgresMode.Local => builder.AddLocalPostgres(ServerName, DatabaseName, password, appPassword, settings),
             _ => throw new InvalidOperationException($"Unexpected mode {mode}."),
         };
 
@@ -88,13 +95,30 @@ public static class CrmPostgresBuilderExtensions
             "Docker or Podman (running), or point ConnectionStrings:crm at an existing server.");
     }
 
-    private static CrmDatabase AddContainer(IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> password)
+    private static CrmDatabase AddContainer(
+        IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> password, IResourceBuilder<ParameterResource> appPassword)
     {
         var server = builder.AddPostgres(ServerName, password: password)
             .WithDataVolume()
             .WithPgWeb();
         var database = server.AddDatabase(DatabaseName);
-        return new CrmDatabase(PostgresMode.Container, database, database);
+        var endpoint = server.Resource.PrimaryEndpoint;
+        var app = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={DatabaseName}"));
+        return new CrmDatabase(PostgresMode.Container, database, app, appPassword, database);
+    }
+
+    // The configured connection string is the owner's; the API's is the same server and database as the
+    // application role.
+    private static CrmDatabase AddExisting(IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> appPassword)
+    {
+        var owner = new Npgsql.NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseName));
+        var host = owner.Host;
+        var port = owner.Port;
+        var databaseName = owner.Database ?? DatabaseName;
+        var app = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
+            $"Host={host};Port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={databaseName}"));
+        return new CrmDatabase(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), app, appPassword, null);
     }
 }
 

@@ -18,6 +18,7 @@ internal static class LocalPostgresBuilderExtensions
         string name,
         string databaseName,
         IResourceBuilder<ParameterResource> password,
+        IResourceBuilder<ParameterResource> appPassword,
         PostgresSettings settings)
     {
         var binaries = LocalPostgresBinaries.Find(settings)
@@ -60,7 +61,9 @@ internal static class LocalPostgresBuilderExtensions
             e.Services.GetRequiredService<ResourceNotificationService>()
                 .PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running }));
 
-        return new CrmDatabase(PostgresMode.Local, databaseBuilder, serverBuilder);
+        var app = builder.AddConnectionString(CrmPostgresBuilderExtensions.AppConnectionName, ReferenceExpression.Create(
+            $"Host=127.0.0.1;Port={server.Endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={databaseName}"));
+        return new CrmDatabase(PostgresMode.Local, databaseBuilder, app, appPassword, serverBuilder);
     }
 
     private sealed class AcceptsConnectionsHealthCheck(LocalPostgresServerResource server) : IHealthCheck

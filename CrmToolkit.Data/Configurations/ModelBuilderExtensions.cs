@@ -22,13 +22,6 @@ internal static class ModelBuilderExtensions
     public static PropertyBuilder<DateTimeOffset> HasUpdatedAt<T>(this EntityTypeBuilder<T> builder, Expression<Func<T, DateTimeOffset>> property)
         where T : class =>
         builder.Property(property).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
-
-    /// <summary>
-    /// The relationship every workspace-scoped table has: <c>workspace_id</c> references <c>workspaces.id</c>
-    /// and is deleted with its workspace.
-    /// </summary>
-    public static void BelongsToWorkspace<T>(this EntityTypeBuilder<T> builder) where T : class, IWorkspaceScoped =>
-        builder.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
 }
 
 internal static class RoleNames

@@ -13,7 +13,6 @@ internal sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
         builder.Property(s => s.Id).HasMaxLength(255).ValueGeneratedNever();
         builder.HasCreatedAt(s => s.CreatedAt);
 
-        builder.BelongsToWorkspace();
         builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
 
         builder.HasIndex(s => s.UserId).HasDatabaseName("sessions_user_id_idx");

@@ -19,7 +19,6 @@ internal sealed class WorkspaceMemberConfiguration : IEntityTypeConfiguration<Wo
             .HasSentinel(WorkspaceRole.Member);
         builder.HasCreatedAt(m => m.JoinedAt);
 
-        builder.BelongsToWorkspace();
         builder.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
 
         // Serves the workspace_id foreign key (leading column) and "is U a member of W".

@@ -22,6 +22,80 @@ namespace CrmToolkit.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<string>("Company")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("company");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("email");
+
+                    b.Property<string>("FirstName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("first_name");
+
+                    b.Property<string>("LastName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("last_name");
+
+                    b.Property<string>("Notes")
+                        .HasColumnType("text")
+                        .HasColumnName("notes");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("phone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id")
+                        .HasName("contacts_pkey");
+
+                    b.HasIndex("CreatedBy")
+                        .HasDatabaseName("contacts_created_by_idx");
+
+                    b.HasIndex("WorkspaceId", "LastName", "FirstName", "Id")
+                        .HasDatabaseName("contacts_workspace_name_idx");
+
+                    b.ToTable("contacts", (string)null);
+
+                    b.HasAnnotation("Crm:WorkspaceScoped", true);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.Session", b =>
                 {
                     b.Property<string>("Id")
@@ -62,6 +136,8 @@ namespace CrmToolkit.Data.Migrations
                         .HasDatabaseName("sessions_workspace_id_idx");
 
                     b.ToTable("sessions", (string)null);
+
+                    b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.User", b =>
@@ -199,6 +275,24 @@ namespace CrmToolkit.Data.Migrations
                         {
                             t.HasCheckConstraint("workspace_members_role_check", "role IN ('owner', 'admin', 'member')");
                         });
+
+                    b.HasAnnotation("Crm:WorkspaceScoped", true);
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
+                {
+                    b.HasOne("CrmToolkit.Data.Entities.User", null)
+                        .WithMany()
+                        .HasForeignKey("CreatedBy")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("contacts_created_by_users_id_fk");
+
+                    b.HasOne("CrmToolkit.Data.Entities.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("contacts_workspace_id_workspaces_id_fk");
                 });
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.Session", b =>

@@ -120,7 +120,7 @@ public static class AuthApi
         MembershipInfo? membership;
         if (request.WorkspaceId is null)
         {
-            membership = await CrossWorkspace.MembershipsOf(db, user.Id).FirstOrDefaultAsync(cancellationToken);
+            membership = (await CrossWorkspace.MembershipsOfAsync(db, user.Id, cancellationToken)).FirstOrDefault();
         }
         else
         {

@@ -2,7 +2,6 @@ using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace CrmToolkit.Api.Features.Me;
 
@@ -30,7 +29,7 @@ public static class MeApi
     private static async Task<Ok<List<MyWorkspaceResponse>>> MyWorkspaces(
         CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var memberships = await CrossWorkspace.MembershipsOf(db, current.Session.User.Id).ToListAsync(cancellationToken);
+        var memberships = await CrossWorkspace.MembershipsOfAsync(db, current.Session.User.Id, cancellationToken);
         return TypedResults.Ok(memberships.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m.Workspace), m.Role, m.JoinedAt)));
     }
 }

@@ -9,7 +9,7 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <c>sessions</c>: one database round trip
-/// (session + membership + user + workspace, a compiled query), plus at most one renewal write an hour.
+/// (session + membership + user + workspace, in the function <c>crm_session</c>), plus at most one renewal write an hour.
 /// Never hashes a password; never logs the token.
 /// </summary>
 public sealed class SessionAuthenticationHandler(
@@ -42,7 +42,7 @@ public sealed class SessionAuthenticationHandler(
         SessionInfo? session;
         await using (var db = await pool.CreateDbContextAsync(Context.RequestAborted))
         {
-            session = await CrossWorkspace.FindSessionAsync(db, SessionTokens.Hash(token));
+            session = await CrossWorkspace.FindSessionAsync(db, SessionTokens.Hash(token), Context.RequestAborted);
         }
 
         var now = TimeProvider.GetUtcNow();

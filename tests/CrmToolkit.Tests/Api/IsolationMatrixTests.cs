@@ -29,9 +29,14 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         ["POST /api/workspaces/{workspaceId}/members"] = v => (v.Path("/members"), new { email = v.Intruder.Email, role = "owner" }),
         ["PATCH /api/workspaces/{workspaceId}/members/{userId}"] = v => (v.Path($"/members/{v.Owner.UserId}"), new { role = "member" }),
         ["DELETE /api/workspaces/{workspaceId}/members/{userId}"] = v => (v.Path($"/members/{v.Owner.UserId}"), null),
+        ["GET /api/workspaces/{workspaceId}/contacts"] = v => (v.Path("/contacts"), null),
+        ["POST /api/workspaces/{workspaceId}/contacts"] = v => (v.Path("/contacts"), new { firstName = "Planted" }),
+        ["GET /api/workspaces/{workspaceId}/contacts/{contactId}"] = v => (v.Path($"/contacts/{v.ContactId}"), null),
+        ["PATCH /api/workspaces/{workspaceId}/contacts/{contactId}"] = v => (v.Path($"/contacts/{v.ContactId}"), new { firstName = "Changed" }),
+        ["DELETE /api/workspaces/{workspaceId}/contacts/{contactId}"] = v => (v.Path($"/contacts/{v.ContactId}"), null),
     };
 
-    public sealed record Victim(Account Owner, Account Intruder, string Name)
+    public sealed record Victim(Account Owner, Account Intruder, string Name, Guid ContactId)
     {
         public string Path(string suffix) => $"/api/workspaces/{Owner.WorkspaceId}{suffix}";
     }
@@ -74,7 +79,9 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
             ["outsider"] = outsider.Token,
             ["owner of T with a session of A"] = coOwnerInA,
         };
-        var victim = new Victim(victimOwner, outsider, name);
+        var contact = await (await _client.PostAsync($"/api/workspaces/{victimOwner.WorkspaceId}/contacts", new { firstName = name }, victimOwner.Token))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var victim = new Victim(victimOwner, outsider, name, contact.GetProperty("id").GetGuid());
         var before = await VictimStateAsync(victimOwner.WorkspaceId);
 
         foreach (var route in routes)
@@ -126,6 +133,8 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
             SELECT 'workspace ' || name || ' ' || coalesce(description, '-') || ' ' || updated_at FROM workspaces WHERE id = $1
             UNION ALL
             SELECT 'member ' || user_id || ' ' || role FROM workspace_members WHERE workspace_id = $1
+            UNION ALL
+            SELECT 'contact ' || id || ' ' || first_name || ' ' || updated_at FROM contacts WHERE workspace_id = $1
             ORDER BY 1
             """, workspaceId));
 }

@@ -60,7 +60,7 @@ public sealed class MigrationTests(AppFixture app)
 
         // And in-process, the same code reports that it had nothing to apply.
         await using var db = CreateContext(app.ConnectionString);
-        Assert.Empty(await DatabaseMigrator.MigrateAsync(db, CancellationToken.None));
+        Assert.Empty(await DatabaseMigrator.MigrateAsync(db, appRole: null, CancellationToken.None));
     }
 
     [Fact]
@@ -73,7 +73,8 @@ public sealed class MigrationTests(AppFixture app)
             var workers = Enumerable.Range(0, 4).Select(async _ =>
             {
                 await using var db = CreateContext(connectionString);
-                return await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
+                // Grants for the application role too (no password: the running API's role stays as it is).
+                return await DatabaseMigrator.MigrateAsync(db, new ApplicationRoleSettings(), CancellationToken.None);
             });
             var applied = await Task.WhenAll(workers);
 
@@ -98,7 +99,7 @@ public sealed class MigrationTests(AppFixture app)
         var wrongPassword = new NpgsqlConnectionStringBuilder(app.ConnectionString) { Password = "not-the-password" }.ConnectionString;
         await using var db = CreateContext(wrongPassword);
 
-        var ex = await Assert.ThrowsAsync<PostgresException>(() => DatabaseMigrator.MigrateAsync(db, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => DatabaseMigrator.MigrateAsync(db, appRole: null, CancellationToken.None));
 
         Assert.Equal(PostgresErrorCodes.InvalidPassword, ex.SqlState);
     }

@@ -33,7 +33,11 @@ public sealed class AppFixture : IAsyncLifetime
     /// <summary>The migration worker's (owner) connection string to the migrated crm database.</summary>
     public string ConnectionString { get; private set; } = null!;
 
+    /// <summary>Owner connections (bypass row-level security): for arranging and inspecting data.</summary>
     public NpgsqlDataSource Database { get; private set; } = null!;
+
+    /// <summary>The API's connection string: the application role, under row-level security.</summary>
+    public string AppConnectionString { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -82,6 +86,8 @@ public sealed class AppFixture : IAsyncLifetime
         ConnectionString = await App.GetConnectionStringAsync("crm", cts.Token)
             ?? throw new InvalidOperationException("The crm database has no connection string.");
         Database = NpgsqlDataSource.Create(ConnectionString);
+        AppConnectionString = await App.GetConnectionStringAsync("crm-app", cts.Token)
+            ?? throw new InvalidOperationException("The crm-app connection string is missing.");
     }
 
     public async Task DisposeAsync()

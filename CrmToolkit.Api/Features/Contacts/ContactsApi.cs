@@ -1,0 +1,170 @@
+using System.Buffers.Text;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using CrmToolkit.Api.Infrastructure;
+using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmToolkit.Api.Features.Contacts;
+
+/// <summary>
+/// The first package. Nothing here mentions the workspace beyond the route: the group checks access, the
+/// context's query filter and write enforcement keep every query in the session's workspace, and
+/// PostgreSQL's row-level security would refuse anything else.
+/// </summary>
+public static class ContactsApi
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 100;
+
+    public static RouteGroupBuilder MapContactsApi(this RouteGroupBuilder workspace)
+    {
+        var group = workspace.MapGroup("/contacts").WithTags("Contacts");
+
+        group.MapGet("/", ListContacts);
+        group.MapPost("/", CreateContact);
+        group.MapGet("/{contactId:guid}", GetContact).WithName("GetContact");
+        group.MapPatch("/{contactId:guid}", UpdateContact);
+        group.MapDelete("/{contactId:guid}", DeleteContact).RequireWorkspaceRole(WorkspaceRole.Admin);
+
+        return group;
+    }
+
+    /// <summary>
+    /// Keyset pages ordered by last name (missing last names last), first name, id: one ordered range of
+    /// contacts_workspace_name_idx. <c>q</c> matches the start of first name, last name, email or company.
+    /// </summary>
+    private static async Task<Results<Ok<ContactsPage>, ValidationProblem>> ListContacts(
+        CrmDbContext db, CancellationToken cancellationToken,
+        [MaxLength(100)] string? q = null, [Range(1, MaxPageSize)] int? limit = null, string? after = null)
+    {
+        Cursor? cursor = null;
+        if (after is not null && !Cursor.TryDecode(after, out cursor))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["Not a cursor returned by this API."] });
+        }
+
+        var size = limit ?? DefaultPageSize;
+        var rows = await PageQuery(db, q, cursor, size).ToListAsync(cancellationToken);
+        var next = rows.Count > size ? Cursor.Encode(rows[size - 1]) : null;
+        return TypedResults.Ok(new ContactsPage(rows.Take(size).Select(ContactResponse.From).ToList(), next));
+    }
+
+    /// <summary>One page (plus one row, to know whether there is a next page) of the current workspace's contacts.</summary>
+    public static IQueryable<Contact> PageQuery(CrmDbContext db, string? q, Cursor? cursor, int size)
+    {
+        var query = db.Contacts.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var prefix = q.Trim().ToLowerInvariant();
+            query = query.Where(c =>
+                c.FirstName.ToLower().StartsWith(prefix)
+                || (c.LastName != null && c.LastName.ToLower().StartsWith(prefix))
+                || (c.Email != null && c.Email.ToLower().StartsWith(prefix))
+                || (c.Company != null && c.Company.ToLower().StartsWith(prefix)));
+        }
+
+        if (cursor is { LastName: { } lastName })
+        {
+            query = query.Where(c => c.LastName == null
+                || EF.Functions.GreaterThan(ValueTuple.Create(c.LastName, c.FirstName, c.Id), ValueTuple.Create(lastName, cursor.FirstName, cursor.Id)));
+        }
+        else if (cursor is not null)
+        {
+            query = query.Where(c => c.LastName == null
+                && EF.Functions.GreaterThan(ValueTuple.Create(c.FirstName, c.Id), ValueTuple.Create(cursor.FirstName, cursor.Id)));
+        }
+
+        return query.OrderBy(c => c.LastName).ThenBy(c => c.FirstName).ThenBy(c => c.Id).Take(size + 1);
+    }
+
+    private static async Task<CreatedAtRoute<ContactResponse>> CreateContact(
+        CreateContactRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var contact = new Contact
+        {
+            FirstName = request.FirstName.Trim(),
+            LastName = Optional(request.LastName),
+            Email = Optional(request.Email),
+            Phone = Optional(request.Phone),
+            Company = Optional(request.Company),
+            Notes = Optional(request.Notes),
+            CreatedBy = current.Session.User.Id,
+        };
+        db.Contacts.Add(contact); // the workspace id is stamped by the context
+        await db.SaveChangesAsync(cancellationToken);
+
+        return TypedResults.CreatedAtRoute(ContactResponse.From(contact), "GetContact",
+            new { workspaceId = contact.WorkspaceId.Value, contactId = contact.Id });
+    }
+
+    private static async Task<Results<Ok<ContactResponse>, NotFound>> GetContact(
+        Guid contactId, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var contact = await db.Contacts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
+        return contact is null ? TypedResults.NotFound() : TypedResults.Ok(ContactResponse.From(contact));
+    }
+
+    private static async Task<Results<Ok<ContactResponse>, NotFound>> UpdateContact(
+        Guid contactId, UpdateContactRequest request, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var contact = await db.Contacts.SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
+        if (contact is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (request.FirstName is not null)
+        {
+            contact.FirstName = request.FirstName.Trim();
+        }
+
+        contact.LastName = Patch(contact.LastName, request.LastName);
+        contact.Email = Patch(contact.Email, request.Email);
+        contact.Phone = Patch(contact.Phone, request.Phone);
+        contact.Company = Patch(contact.Company, request.Company);
+        contact.Notes = Patch(contact.Notes, request.Notes);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(ContactResponse.From(contact));
+    }
+
+    private static async Task<Results<NoContent, NotFound>> DeleteContact(
+        Guid contactId, CrmDbContext db, CancellationToken cancellationToken) =>
+        await db.Contacts.Where(c => c.Id == contactId).ExecuteDeleteAsync(cancellationToken) == 0
+            ? TypedResults.NotFound()
+            : TypedResults.NoContent();
+
+    private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    // null: leave as it is; "": clear; anything else: set.
+    private static string? Patch(string? current, string? requested) => requested is null ? current : Optional(requested);
+
+    /// <summary>Where a page ended; opaque to clients (base64url JSON).</summary>
+    public sealed record Cursor(string? LastName, string FirstName, Guid Id)
+    {
+        public static string Encode(Contact c) =>
+            Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new Cursor(c.LastName, c.FirstName, c.Id)));
+
+        public static bool TryDecode(string value, out Cursor? cursor)
+        {
+            cursor = null;
+            if (value.Length > 1024 || !Base64Url.IsValid(value))
+            {
+                return false;
+            }
+
+            try
+            {
+                cursor = JsonSerializer.Deserialize<Cursor>(Base64Url.DecodeFromChars(value));
+                return cursor is { FirstName: not null };
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Data.Entities;
+
+namespace CrmToolkit.Api.Features.Contacts;
+
+public sealed record ContactResponse(
+    Guid Id,
+    string FirstName,
+    string? LastName,
+    string? Email,
+    string? Phone,
+    string? Company,
+    string? Notes,
+    Guid? CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ContactResponse From(Contact c) =>
+        new(c.Id, c.FirstName, c.LastName, c.Email, c.Phone, c.Company, c.Notes, c.CreatedBy, c.CreatedAt, c.UpdatedAt);
+}
+
+public sealed record ContactsPage(IReadOnlyList<ContactResponse> Items, string? Next);
+
+public sealed record CreateContactRequest(
+    [Required, StringLength(100, MinimumLength = 1)] string FirstName,
+    [MaxLength(100)] string? LastName,
+    [EmailAddress, MaxLength(255)] string? Email,
+    [MaxLength(50)] string? Phone,
+    [MaxLength(255)] string? Company,
+    [MaxLength(10_000)] string? Notes);
+
+/// <summary>A field left out (or null) stays as it is; an empty string clears an optional field.</summary>
+public sealed record UpdateContactRequest(
+    [StringLength(100, MinimumLength = 1)] string? FirstName,
+    [MaxLength(100)] string? LastName,
+    [MaxLength(255)] string? Email,
+    [MaxLength(50)] string? Phone,
+    [MaxLength(255)] string? Company,
+    [MaxLength(10_000)] string? Notes);

@@ -1,0 +1,26 @@
+﻿using CrmToolkit.Data.Schema;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CrmToolkit.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class RowLevelSecurity : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateCrossWorkspaceFunctions();
+            migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql(WorkspaceRowLevelSecurity.DropSql("sessions"));
+            migrationBuilder.Sql(WorkspaceRowLevelSecurity.DropSql("workspace_members"));
+            migrationBuilder.DropCrossWorkspaceFunctions();
+        }
+    }
+}

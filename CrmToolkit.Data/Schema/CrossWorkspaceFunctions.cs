@@ -1,0 +1,77 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace CrmToolkit.Data.Schema;
+
+/// <summary>
+/// The only ways across workspaces, as <c>SECURITY DEFINER</c> functions, each keyed on what its caller
+/// already proves: the session lookup and "end this session" need the token's hash, the membership list
+/// needs a user id the API has just authenticated, the purge touches only expired rows. They run as the
+/// migration owner (superuser or BYPASSRLS), never return a password hash, and are all the application
+/// role can do across workspaces. See <see cref="CrossWorkspace"/>.
+/// </summary>
+public static class CrossWorkspaceFunctions
+{
+    public static void CreateCrossWorkspaceFunctions(this MigrationBuilder migrationBuilder) =>
+        migrationBuilder.Sql("""
+            CREATE OR REPLACE FUNCTION crm_session(p_session_id text)
+            RETURNS TABLE (
+                session_id varchar, session_created_at timestamptz, expires_at timestamptz, role varchar, joined_at timestamptz,
+                user_id uuid, email varchar, name varchar, user_created_at timestamptz, user_updated_at timestamptz,
+                workspace_id varchar, workspace_name varchar, description text, created_by uuid,
+                workspace_created_at timestamptz, workspace_updated_at timestamptz)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$
+                SELECT s.id, s.created_at, s.expires_at, m.role, m.joined_at,
+                       u.id, u.email, u.name, u.created_at, u.updated_at,
+                       w.id, w.name, w.description, w.created_by, w.created_at, w.updated_at
+                  FROM sessions s
+                  JOIN workspace_members m ON m.workspace_id = s.workspace_id AND m.user_id = s.user_id
+                  JOIN users u ON u.id = s.user_id
+                  JOIN workspaces w ON w.id = s.workspace_id
+                 WHERE s.id = p_session_id
+            $$;
+
+            CREATE OR REPLACE FUNCTION crm_memberships(p_user_id uuid)
+            RETURNS TABLE (
+                workspace_id varchar, workspace_name varchar, description text, created_by uuid,
+                workspace_created_at timestamptz, workspace_updated_at timestamptz, role varchar, joined_at timestamptz)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$
+                SELECT w.id, w.name, w.description, w.created_by, w.created_at, w.updated_at, m.role, m.joined_at
+                  FROM workspace_members m
+                  JOIN workspaces w ON w.id = m.workspace_id
+                 WHERE m.user_id = p_user_id
+                 ORDER BY m.joined_at DESC, m.workspace_id
+            $$;
+
+            CREATE OR REPLACE FUNCTION crm_end_session(p_session_id text)
+            RETURNS integer
+            LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$
+                WITH ended AS (DELETE FROM sessions WHERE id = p_session_id RETURNING 1)
+                SELECT count(*)::int FROM ended
+            $$;
+
+            CREATE OR REPLACE FUNCTION crm_purge_expired_sessions(p_now timestamptz, p_batch_size integer)
+            RETURNS integer
+            LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$
+                WITH batch AS (
+                    SELECT id FROM sessions WHERE expires_at < p_now ORDER BY expires_at LIMIT p_batch_size
+                    FOR UPDATE SKIP LOCKED),
+                purged AS (DELETE FROM sessions s USING batch WHERE s.id = batch.id RETURNING 1)
+                SELECT count(*)::int FROM purged
+            $$;
+
+            REVOKE ALL ON FUNCTION crm_session(text), crm_memberships(uuid), crm_end_session(text),
+                crm_purge_expired_sessions(timestamptz, integer) FROM PUBLIC;
+            """);
+
+    public static void DropCrossWorkspaceFunctions(this MigrationBuilder migrationBuilder) =>
+        migrationBuilder.Sql("""
+            DROP FUNCTION IF EXISTS crm_session(text);
+            DROP FUNCTION IF EXISTS crm_memberships(uuid);
+            DROP FUNCTION IF EXISTS crm_end_session(text);
+            DROP FUNCTION IF EXISTS crm_purge_expired_sessions(timestamptz, integer);
+            """);
+}

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using CrmToolkit.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmToolkit.MigrationWorker;
+
+/// <summary>The login role the API connects as (configuration section <c>Crm:AppRole</c>).</summary>
+public sealed partial class ApplicationRoleSettings
+{
+    public const string Section = "Crm:AppRole";
+
+    public string Name { get; set; } = "crm_app";
+
+    /// <summary>When set (the AppHost passes the <c>crm-app-password</c> parameter), the worker creates or updates the role.</summary>
+    public string? Password { get; set; }
+
+    internal void Validate()
+    {
+        if (!IdentifierPattern().IsMatch(Name))
+        {
+            throw new InvalidOperationException($"Crm:AppRole:Name '{Name}' is not a plain lower-case identifier.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex IdentifierPattern();
+}
+
+/// <summary>
+/// Provisions the application role: it can log in and read and write the tables, and nothing else. It owns
+/// nothing, is no superuser and has no BYPASSRLS, so row-level security applies to every query it sends.
+/// </summary>
+internal static class ApplicationRole
+{
+    public static async Task EnsureAsync(CrmDbContext db, ApplicationRoleSettings settings, CancellationToken cancellationToken)
+    {
+        settings.Validate();
+        var role = settings.Name; // a validated identifier, and the database name is quoted: the DDL below is safe to splice
+        var database = db.Database.GetDbConnection().Database.Replace("\"", "\"\"", StringComparison.Ordinal);
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (settings.Password is { Length: > 0 } password)
+        {
+            // The password travels as a parameter (never in SQL text, so never in a statement log).
+            await db.Database.ExecuteSqlAsync($"SELECT set_config('crm.app_role_password', {password}, true)", cancellationToken);
+            var createOrUpdate = $$"""
+                DO $$
+                BEGIN
+                    BEGIN
+                        CREATE ROLE {{role}} LOGIN;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                        NULL; -- exists already, or another worker created it just now
+                    END;
+                    EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                        '{{role}}', current_setting('crm.app_role_password'));
+                END
+                $$;
+                """;
+            await db.Database.ExecuteSqlRawAsync(createOrUpdate, cancellationToken);
+        }
+
+        var grants = $"""
+            GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {role};
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+            REVOKE ALL ON TABLE "__EFMigrationsHistory" FROM {role};
+            GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role};
+            """;
+        await db.Database.ExecuteSqlRawAsync(grants, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,247 @@
+using CrmToolkit.Api.Features.Contacts;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Schema;
+using CrmToolkit.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace CrmToolkit.Tests.Data;
+
+/// <summary>
+/// PostgreSQL itself refuses cross-workspace access for the application role (the API's login), whatever
+/// SQL it is sent: raw SQL here, with and without <c>crm.workspace_id</c> set.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
+{
+    private NpgsqlDataSource _appRole = null!;
+
+    public Task InitializeAsync()
+    {
+        _appRole = NpgsqlDataSource.Create(app.AppConnectionString);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _appRole.DisposeAsync();
+
+    /// <summary>Two workspaces, each with an owner, a session and a contact; returns their ids.</summary>
+    private async Task<(string A, string B, Guid UserA, Guid UserB)> TwoWorkspacesAsync()
+    {
+        var ids = new List<(string, Guid)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var user = await app.Database.InsertUserAsync();
+            var workspace = await app.Database.InsertWorkspaceAsync(user);
+            await app.Database.ExecuteAsync("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", workspace, user);
+            await app.Database.ExecuteAsync("INSERT INTO sessions (id, user_id, workspace_id, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')",
+                Guid.NewGuid().ToString("N"), user, workspace);
+            await app.Database.ExecuteAsync("INSERT INTO contacts (workspace_id, first_name, created_by) VALUES ($1, 'Someone', $2)", workspace, user);
+            ids.Add((workspace, user));
+        }
+
+        return (ids[0].Item1, ids[1].Item1, ids[0].Item2, ids[1].Item2);
+    }
+
+    private static async Task<T> InWorkspaceAsync<T>(NpgsqlDataSource db, string? workspaceId, Func<NpgsqlConnection, Task<T>> action)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        if (workspaceId is not null)
+        {
+            await using var set = new NpgsqlCommand("SELECT set_config('crm.workspace_id', $1, false)", connection) { Parameters = { new() { Value = workspaceId } } };
+            await set.ExecuteNonQueryAsync();
+        }
+
+        return await action(connection);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params object[] args)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private static async Task<string> FailsAsync(NpgsqlConnection connection, string sql, params object[] args)
+    {
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => CountAsync(connection, sql, args));
+        return ex.SqlState;
+    }
+
+    private async Task<List<string>> WorkspaceTablesAsync() =>
+        await app.Database.ListAsync("SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'workspace_id' ORDER BY 1");
+
+    [Fact]
+    public async Task TheApplicationRoleIsNoOwnerNoSuperuserAndCannotBypassRowSecurity()
+    {
+        var role = new NpgsqlConnectionStringBuilder(app.AppConnectionString).Username!;
+
+        var attributes = await app.Database.ListAsync("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = $1", role);
+        Assert.Equal(["False | False | False | False | True"], attributes);
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = $1", role));
+        Assert.NotEqual(role, new NpgsqlConnectionStringBuilder(app.ConnectionString).Username);
+    }
+
+    [Fact]
+    public async Task WithNoWorkspaceSetEveryWorkspaceTableIsEmptyAndRefusesInserts()
+    {
+        var (a, _, userA, _) = await TwoWorkspacesAsync();
+        var tables = await WorkspaceTablesAsync();
+        Assert.Equal(["contacts", "sessions", "workspace_members"], tables); // a new table must join the inserts below
+
+        await InWorkspaceAsync(_appRole, null, async connection =>
+        {
+            foreach (var table in tables)
+            {
+                Assert.Equal(0L, await CountAsync(connection, $"SELECT count(*) FROM {table}"));
+            }
+
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO contacts (workspace_id, first_name) VALUES ($1, 'x')", a));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO sessions (id, user_id, workspace_id, expires_at) VALUES ($1, $2, $3, now())", Guid.NewGuid().ToString("N"), userA, a));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO workspace_members (workspace_id, user_id) VALUES ($1, $2)", a, await app.Database.InsertUserAsync()));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task WithWorkspaceASetOnlyAsRowsAreVisibleAndBsCannotBeWritten()
+    {
+        var (a, b, _, userB) = await TwoWorkspacesAsync();
+
+        await InWorkspaceAsync(_appRole, a, async connection =>
+        {
+            foreach (var table in await WorkspaceTablesAsync())
+            {
+                Assert.NotEqual(0L, await CountAsync(connection, $"SELECT count(*) FROM {table} WHERE workspace_id = $1", a));
+                Assert.Equal(0L, await CountAsync(connection, $"SELECT count(*) FROM {table} WHERE workspace_id <> $1", a));
+            }
+
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO contacts (workspace_id, first_name) VALUES ($1, 'x')", b));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "UPDATE contacts SET workspace_id = $2 WHERE workspace_id = $1", a, b));
+            // B's rows are invisible, so an update or delete of them touches nothing.
+            Assert.Equal(0L, await CountAsync(connection, "WITH u AS (UPDATE contacts SET first_name = 'taken' WHERE workspace_id = $1 RETURNING 1) SELECT count(*) FROM u", b));
+            Assert.Equal(0L, await CountAsync(connection, "WITH d AS (DELETE FROM sessions WHERE user_id = $1 RETURNING 1) SELECT count(*) FROM d", userB));
+            return 0;
+        });
+
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE user_id = $1", userB));
+        Assert.Equal("Someone", await app.Database.ScalarAsync<string>("SELECT first_name FROM contacts WHERE workspace_id = $1", b));
+    }
+
+    [Fact]
+    public async Task TheWorkspaceSettingNeverOutlivesALeaseOfAPooledConnection()
+    {
+        var (a, _, _, _) = await TwoWorkspacesAsync();
+        // One physical connection, reused for every lease; prepared statements on it (the API auto-prepares).
+        var builder = new NpgsqlDataSourceBuilder(app.AppConnectionString);
+        builder.ConnectionStringBuilder.MaxPoolSize = 1;
+        builder.ConnectionStringBuilder.MaxAutoPrepare = 10;
+        builder.ConnectionStringBuilder.AutoPrepareMinUsages = 1;
+        await using var pooled = builder.Build();
+
+        for (var lease = 0; lease < 20; lease++)
+        {
+            var seenAtStart = await InWorkspaceAsync(pooled, null, async connection =>
+            {
+                var visible = await CountAsync(connection, "SELECT count(*) FROM contacts");
+                await using var set = new NpgsqlCommand("SELECT set_config('crm.workspace_id', $1, false)", connection) { Parameters = { new() { Value = a } } };
+                await set.ExecuteNonQueryAsync();
+                Assert.NotEqual(0L, await CountAsync(connection, "SELECT count(*) FROM contacts"));
+                return visible;
+            });
+
+            Assert.Equal(0L, seenAtStart);
+        }
+    }
+
+    [Fact]
+    public async Task TheEfContextSetsItsWorkspaceOnTheConnectionItOpens()
+    {
+        var (a, b, _, _) = await TwoWorkspacesAsync();
+        var options = new DbContextOptionsBuilder<CrmDbContext>()
+            .UseNpgsql(app.AppConnectionString)
+            .AddInterceptors(new WorkspaceSettingInterceptor())
+            .Options;
+        var factory = new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoWorkspace());
+
+        await using var db = factory.CreateDbContext(WorkspaceId.Parse(a));
+        // Even with the EF filter lifted, the database shows only workspace A.
+        var workspaces = await db.Contacts.IgnoreQueryFilters().Select(c => c.WorkspaceId).Distinct().ToListAsync();
+        Assert.Equal([WorkspaceId.Parse(a)], workspaces);
+        Assert.DoesNotContain(WorkspaceId.Parse(b), workspaces);
+    }
+
+    [Fact]
+    public async Task TheCrossWorkspaceFunctionsServeTheApplicationRole()
+    {
+        var (a, _, userA, _) = await TwoWorkspacesAsync();
+        var sessionId = await app.Database.ScalarAsync<string>("SELECT id FROM sessions WHERE user_id = $1", userA);
+
+        await InWorkspaceAsync(_appRole, null, async connection =>
+        {
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1)", sessionId));
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1)", "no-such-session"));
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_memberships($1) WHERE workspace_id = $2", userA, a));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task ContactPagesAndSearchesAreServedByTheWorkspaceIndex()
+    {
+        // A few thousand contacts over 40 workspaces.
+        var owner = await app.Database.InsertUserAsync();
+        var workspaces = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            workspaces.Add(await app.Database.InsertWorkspaceAsync(owner));
+        }
+
+        await app.Database.ExecuteAsync("""
+            INSERT INTO contacts (workspace_id, first_name, last_name, email, company)
+            SELECT w, 'First' || n, CASE WHEN n % 10 = 0 THEN NULL ELSE 'Last' || n END, 'c' || n || '@example.com', 'Company ' || (n % 7)
+              FROM unnest($1::text[]) AS w, generate_series(1, 100) AS n
+            """, (object)workspaces.ToArray());
+        await app.Database.ExecuteAsync("ANALYZE contacts");
+
+        var workspace = WorkspaceId.Parse(workspaces[7]);
+        var options = new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(app.AppConnectionString).AddInterceptors(new WorkspaceSettingInterceptor()).Options;
+        var factory = new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoWorkspace());
+
+        var cursor = new ContactsApi.Cursor("Last50", "First50", Guid.Empty);
+        foreach (var (q, after) in new[] { ((string?)null, (ContactsApi.Cursor?)null), ("first1", null), (null, cursor) })
+        {
+            await using var db = factory.CreateDbContext(workspace);
+            await using var command = ContactsApi.PageQuery(db, q, after, 20).CreateDbCommand();
+            command.CommandText = "EXPLAIN " + command.CommandText;
+            await db.Database.OpenConnectionAsync();
+            var plan = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    plan.Add(reader.GetString(0));
+                }
+            }
+
+            await db.Database.CloseConnectionAsync();
+            var text = string.Join('\n', plan);
+            Assert.Contains("contacts_workspace_name_idx", text);
+            Assert.DoesNotContain("Seq Scan", text);
+        }
+    }
+
+    private sealed class NoWorkspace : ICurrentWorkspace
+    {
+        public WorkspaceId? WorkspaceId => null;
+    }
+}
