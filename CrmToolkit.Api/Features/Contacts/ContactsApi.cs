@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
@@ -17,9 +15,6 @@ namespace CrmToolkit.Api.Features.Contacts;
 /// </summary>
 public static class ContactsApi
 {
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 100;
-
     public static RouteGroupBuilder MapContactsApi(this RouteGroupBuilder workspace)
     {
         var group = workspace.MapGroup("/contacts").WithTags("Contacts");
@@ -39,17 +34,17 @@ public static class ContactsApi
     /// </summary>
     private static async Task<Results<Ok<ContactsPage>, ValidationProblem>> ListContacts(
         CrmDbContext db, CancellationToken cancellationToken,
-        [MaxLength(100)] string? q = null, [Range(1, MaxPageSize)] int? limit = null, string? after = null)
+        [MaxLength(100)] string? q = null, [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
         Cursor? cursor = null;
-        if (after is not null && !Cursor.TryDecode(after, out cursor))
+        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.FirstName is not null))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["Not a cursor returned by this API."] });
+            return KeysetCursor.Invalid();
         }
 
-        var size = limit ?? DefaultPageSize;
+        var size = limit ?? KeysetCursor.DefaultPageSize;
         var rows = await PageQuery(db, q, cursor, size).ToListAsync(cancellationToken);
-        var next = rows.Count > size ? Cursor.Encode(rows[size - 1]) : null;
+        var next = rows.Count > size ? KeysetCursor.Encode(Cursor.From(rows[size - 1])) : null;
         return TypedResults.Ok(new ContactsPage(rows.Take(size).Select(ContactResponse.From).ToList(), next));
     }
 
@@ -142,29 +137,9 @@ public static class ContactsApi
     // null: leave as it is; "": clear; anything else: set.
     private static string? Patch(string? current, string? requested) => requested is null ? current : Optional(requested);
 
-    /// <summary>Where a page ended; opaque to clients (base64url JSON).</summary>
+    /// <summary>Where a page ended: the sort key of its last contact.</summary>
     public sealed record Cursor(string? LastName, string FirstName, Guid Id)
     {
-        public static string Encode(Contact c) =>
-            Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new Cursor(c.LastName, c.FirstName, c.Id)));
-
-        public static bool TryDecode(string value, out Cursor? cursor)
-        {
-            cursor = null;
-            if (value.Length > 1024 || !Base64Url.IsValid(value))
-            {
-                return false;
-            }
-
-            try
-            {
-                cursor = JsonSerializer.Deserialize<Cursor>(Base64Url.DecodeFromChars(value));
-                return cursor is { FirstName: not null };
-            }
-            catch (JsonException)
-            {
-                return false;
-            }
-        }
+        public static Cursor From(Contact c) => new(c.LastName, c.FirstName, c.Id);
     }
 }

@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.ComponentModel.DataAnnotations;
-using System.Text;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
@@ -17,9 +15,6 @@ namespace CrmToolkit.Api.Features.Members;
 /// </summary>
 public static class MembersApi
 {
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 100;
-
     public static RouteGroupBuilder MapMembersApi(this RouteGroupBuilder workspace)
     {
         var group = workspace.MapGroup("/members").WithTags("Members");
@@ -35,17 +30,17 @@ public static class MembersApi
     /// <summary>Keyset pages ordered by email (unique); <c>after</c> is the opaque <c>next</c> of the previous page.</summary>
     private static async Task<Results<Ok<MembersPage>, ValidationProblem>> ListMembers(
         CrmDbContext db, CancellationToken cancellationToken,
-        [Range(1, MaxPageSize)] int? limit = null, string? after = null)
+        [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
-        string? afterEmail = null;
-        if (after is not null && !TryDecodeCursor(after, out afterEmail))
+        Cursor? cursor = null;
+        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.Email is { Length: > 0 }))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["Not a cursor returned by this API."] });
+            return KeysetCursor.Invalid();
         }
 
-        var size = limit ?? DefaultPageSize;
-        var rows = await MemberRows(db, afterEmail: afterEmail, take: size + 1).ToListAsync(cancellationToken);
-        var next = rows.Count > size ? EncodeCursor(rows[size - 1].Email) : null;
+        var size = limit ?? KeysetCursor.DefaultPageSize;
+        var rows = await MemberRows(db, afterEmail: cursor?.Email, take: size + 1).ToListAsync(cancellationToken);
+        var next = rows.Count > size ? KeysetCursor.Encode(new Cursor(rows[size - 1].Email)) : null;
         return TypedResults.Ok(new MembersPage(rows.Take(size).ToList(), next));
     }
 
@@ -144,7 +139,7 @@ public static class MembersApi
     }
 
     /// <summary>Members of the context's workspace with their user, ordered by email; filtered before projecting.</summary>
-    private static IQueryable<MemberResponse> MemberRows(CrmDbContext db, Guid? userId = null, string? afterEmail = null, int take = MaxPageSize + 1) =>
+    private static IQueryable<MemberResponse> MemberRows(CrmDbContext db, Guid? userId = null, string? afterEmail = null, int take = KeysetCursor.MaxPageSize + 1) =>
         (from m in db.WorkspaceMembers.AsNoTracking()
          join u in db.Users on m.UserId equals u.Id
          where (userId == null || m.UserId == userId) && (afterEmail == null || string.Compare(u.Email, afterEmail) > 0)
@@ -182,17 +177,6 @@ public static class MembersApi
 
     private static WorkspaceRole ParseRole(string role) => Enum.Parse<WorkspaceRole>(role, ignoreCase: true);
 
-    private static string EncodeCursor(string email) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(email));
-
-    private static bool TryDecodeCursor(string cursor, out string? email)
-    {
-        email = null;
-        if (cursor.Length > 1024 || !Base64Url.IsValid(cursor))
-        {
-            return false;
-        }
-
-        email = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-        return email.Length > 0;
-    }
+    /// <summary>Where a page ended: the last member's email (emails are unique).</summary>
+    private sealed record Cursor(string Email);
 }
