@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using CrmToolkit.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -18,11 +19,14 @@ catch (PostgresUnavailableException ex)
 var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator")
     .WithOwnerConnection(crm);
 
-// The API connects as that role, which owns nothing and is subject to row-level security.
+// The API connects as that role, which owns nothing and is subject to row-level security. It keeps no
+// per-instance state that matters (sessions, failed logins and the purge lock live in PostgreSQL), so it
+// runs as several replicas behind the orchestrator's proxy with Api:Replicas=N.
 builder.AddProject<Projects.CrmToolkit_Api>("api")
     .WithAppConnection(crm)
     .WaitForCompletion(migrator)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 1));
 
 builder.Build().Run();
 return 0;

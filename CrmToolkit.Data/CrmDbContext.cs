@@ -30,6 +30,7 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<LoginFailure> LoginFailures => Set<LoginFailure>();
 
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
@@ -75,6 +76,14 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType)).ToList())
         {
             var builder = modelBuilder.Entity(entity.ClrType);
+            // Shard-ready: workspace_id leads the primary key, so the key of every row names its workspace
+            // (and EF's UPDATE/DELETE ... WHERE names it too).
+            var key = entity.FindPrimaryKey()?.Properties.Select(p => p.Name).ToArray() ?? [];
+            if (key.FirstOrDefault() != nameof(IWorkspaceScoped.WorkspaceId))
+            {
+                builder.HasKey([nameof(IWorkspaceScoped.WorkspaceId), .. key.Where(k => k != nameof(IWorkspaceScoped.WorkspaceId))]);
+            }
+
             builder.HasOne(typeof(Workspace)).WithMany()
                 .HasForeignKey(nameof(IWorkspaceScoped.WorkspaceId))
                 .OnDelete(DeleteBehavior.Cascade);

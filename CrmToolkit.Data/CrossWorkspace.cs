@@ -28,8 +28,11 @@ public sealed record MembershipInfo(Workspace Workspace, WorkspaceRole Role, Dat
 /// </summary>
 public static class CrossWorkspace
 {
-    /// <summary>Session lookup for authentication, in one round trip. <c>null</c> when unknown or its membership is gone.</summary>
-    public static async Task<SessionInfo?> FindSessionAsync(CrmDbContext db, string sessionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Session lookup for authentication, in one round trip, within the one workspace the token names.
+    /// <c>null</c> when unknown or its membership is gone.
+    /// </summary>
+    public static async Task<SessionInfo?> FindSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken)
     {
         var row = await db.Database.SqlQuery<SessionRow>($"""
             SELECT session_id AS "SessionId", session_created_at AS "SessionCreatedAt", expires_at AS "ExpiresAt",
@@ -37,7 +40,7 @@ public static class CrossWorkspace
                    user_created_at AS "UserCreatedAt", user_updated_at AS "UserUpdatedAt",
                    workspace_id AS "WorkspaceId", workspace_name AS "WorkspaceName", description AS "Description",
                    created_by AS "CreatedBy", workspace_created_at AS "WorkspaceCreatedAt", workspace_updated_at AS "WorkspaceUpdatedAt"
-              FROM crm_session({sessionId})
+              FROM crm_session({workspaceId.Value}, {sessionId})
             """).SingleOrDefaultAsync(cancellationToken);
 
         return row is null ? null : new SessionInfo(
@@ -67,8 +70,8 @@ public static class CrossWorkspace
         (await MembershipsOfAsync(db, userId, cancellationToken)).Find(m => m.Workspace.Id == workspaceId);
 
     /// <summary>Switch: ends the calling session, which belongs to the workspace being left.</summary>
-    public static Task<int> EndSessionAsync(CrmDbContext db, string sessionId, CancellationToken cancellationToken) =>
-        db.Database.SqlQuery<int>($"SELECT crm_end_session({sessionId}) AS \"Value\"").SingleAsync(cancellationToken);
+    public static Task<int> EndSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<int>($"SELECT crm_end_session({workspaceId.Value}, {sessionId}) AS \"Value\"").SingleAsync(cancellationToken);
 
     /// <summary>The purge job: deletes up to <paramref name="batchSize"/> sessions that expired before <paramref name="now"/>.</summary>
     public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>

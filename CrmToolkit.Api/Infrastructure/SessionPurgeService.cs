@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace CrmToolkit.Api.Infrastructure;
 
 /// <summary>
-/// Deletes expired sessions in small batches (row locks only, never a table lock), at most one instance at a
+/// Deletes expired sessions in small batches (and failed logins older than their window) (row locks only, never a table lock), at most one instance at a
 /// time across every API replica: each run holds a PostgreSQL advisory lock, and skips when another has it.
 /// </summary>
 public sealed partial class SessionPurgeService(
@@ -14,6 +14,7 @@ public sealed partial class SessionPurgeService(
     IOptions<SessionLifetimeOptions> options,
     TimeProvider time,
     CrmTelemetry telemetry,
+    FailedLoginThrottle failedLogins,
     ILogger<SessionPurgeService> logger) : BackgroundService
 {
     private const long PurgeLockKey = 0x43524d_50555247; // "CRM" "PURG"
@@ -65,6 +66,7 @@ public sealed partial class SessionPurgeService(
             }
             while (deleted == options.Value.PurgeBatchSize);
 
+            await failedLogins.ForgetExpiredAsync(db, cancellationToken);
             return total;
         }
         finally

@@ -15,8 +15,8 @@ internal sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
 
         builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
 
+        // workspace_id is served by the primary key (workspace_id, id), which the marker makes.
         builder.HasIndex(s => s.UserId).HasDatabaseName("sessions_user_id_idx");
-        builder.HasIndex(s => s.WorkspaceId).HasDatabaseName("sessions_workspace_id_idx");
         builder.HasIndex(s => s.ExpiresAt).HasDatabaseName("sessions_expires_at_idx");
     }
 }

@@ -11,7 +11,7 @@ namespace CrmToolkit.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.CreateCrossWorkspaceFunctions();
+            migrationBuilder.CreateCrossWorkspaceFunctionsV1();
             migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel);
         }
 

@@ -24,6 +24,11 @@ namespace CrmToolkit.Data.Migrations
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
                 {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id");
+
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
@@ -76,13 +81,7 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnName("updated_at")
                         .HasDefaultValueSql("now()");
 
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id");
-
-                    b.HasKey("Id")
+                    b.HasKey("WorkspaceId", "Id")
                         .HasName("contacts_pkey");
 
                     b.HasIndex("CreatedBy")
@@ -96,8 +95,43 @@ namespace CrmToolkit.Data.Migrations
                     b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
+            modelBuilder.Entity("CrmToolkit.Data.Entities.LoginFailure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AccountKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("account_key");
+
+                    b.Property<DateTimeOffset>("FailedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("failed_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("Id")
+                        .HasName("login_failures_pkey");
+
+                    b.HasIndex("AccountKey", "FailedAt")
+                        .HasDatabaseName("login_failures_account_key_failed_at_idx");
+
+                    b.ToTable("login_failures", (string)null);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.Session", b =>
                 {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id");
+
                     b.Property<string>("Id")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
@@ -117,13 +151,7 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
 
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id");
-
-                    b.HasKey("Id")
+                    b.HasKey("WorkspaceId", "Id")
                         .HasName("sessions_pkey");
 
                     b.HasIndex("ExpiresAt")
@@ -131,9 +159,6 @@ namespace CrmToolkit.Data.Migrations
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("sessions_user_id_idx");
-
-                    b.HasIndex("WorkspaceId")
-                        .HasDatabaseName("sessions_workspace_id_idx");
 
                     b.ToTable("sessions", (string)null);
 
@@ -231,6 +256,11 @@ namespace CrmToolkit.Data.Migrations
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.WorkspaceMember", b =>
                 {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id");
+
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
@@ -255,13 +285,7 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
 
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id");
-
-                    b.HasKey("Id")
+                    b.HasKey("WorkspaceId", "Id")
                         .HasName("workspace_members_pkey");
 
                     b.HasIndex("UserId")

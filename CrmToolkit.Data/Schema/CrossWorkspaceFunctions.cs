@@ -11,7 +11,8 @@ namespace CrmToolkit.Data.Schema;
 /// </summary>
 public static class CrossWorkspaceFunctions
 {
-    public static void CreateCrossWorkspaceFunctions(this MigrationBuilder migrationBuilder) =>
+    /// <summary>Version 1 (migration RowLevelSecurity): sessions found by token hash alone.</summary>
+    public static void CreateCrossWorkspaceFunctionsV1(this MigrationBuilder migrationBuilder) =>
         migrationBuilder.Sql("""
             CREATE OR REPLACE FUNCTION crm_session(p_session_id text)
             RETURNS TABLE (
@@ -66,6 +67,54 @@ public static class CrossWorkspaceFunctions
             REVOKE ALL ON FUNCTION crm_session(text), crm_memberships(uuid), crm_end_session(text),
                 crm_purge_expired_sessions(timestamptz, integer) FROM PUBLIC;
             """);
+
+    /// <summary>
+    /// Version 2 (migration ShardReady): the session functions take the workspace from the token too, so that
+    /// they name <c>workspace_id</c> like every other query on a workspace table.
+    /// </summary>
+    public static void UpgradeCrossWorkspaceFunctionsToV2(this MigrationBuilder migrationBuilder) =>
+        migrationBuilder.Sql("""
+            DROP FUNCTION IF EXISTS crm_session(text);
+            DROP FUNCTION IF EXISTS crm_end_session(text);
+
+            CREATE OR REPLACE FUNCTION crm_session(p_workspace_id text, p_session_id text)
+            RETURNS TABLE (
+                session_id varchar, session_created_at timestamptz, expires_at timestamptz, role varchar, joined_at timestamptz,
+                user_id uuid, email varchar, name varchar, user_created_at timestamptz, user_updated_at timestamptz,
+                workspace_id varchar, workspace_name varchar, description text, created_by uuid,
+                workspace_created_at timestamptz, workspace_updated_at timestamptz)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$
+                SELECT s.id, s.created_at, s.expires_at, m.role, m.joined_at,
+                       u.id, u.email, u.name, u.created_at, u.updated_at,
+                       w.id, w.name, w.description, w.created_by, w.created_at, w.updated_at
+                  FROM sessions s
+                  JOIN workspace_members m ON m.workspace_id = s.workspace_id AND m.user_id = s.user_id
+                  JOIN users u ON u.id = s.user_id
+                  JOIN workspaces w ON w.id = s.workspace_id
+                 WHERE s.workspace_id = p_workspace_id AND s.id = p_session_id
+            $$;
+
+            CREATE OR REPLACE FUNCTION crm_end_session(p_workspace_id text, p_session_id text)
+            RETURNS integer
+            LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$
+                WITH ended AS (DELETE FROM sessions WHERE workspace_id = p_workspace_id AND id = p_session_id RETURNING 1)
+                SELECT count(*)::int FROM ended
+            $$;
+
+            REVOKE ALL ON FUNCTION crm_session(text, text), crm_end_session(text, text) FROM PUBLIC;
+            """);
+
+    /// <summary>Undoes <see cref="UpgradeCrossWorkspaceFunctionsToV2"/>.</summary>
+    public static void DowngradeCrossWorkspaceFunctionsToV1(this MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.Sql("""
+            DROP FUNCTION IF EXISTS crm_session(text, text);
+            DROP FUNCTION IF EXISTS crm_end_session(text, text);
+            """);
+        migrationBuilder.CreateCrossWorkspaceFunctionsV1();
+    }
 
     public static void DropCrossWorkspaceFunctions(this MigrationBuilder migrationBuilder) =>
         migrationBuilder.Sql("""

@@ -31,12 +31,12 @@ public static class AuthApi
         WorkspaceDbContextFactory contexts,
         Passwords passwords,
         SessionIssuer sessions,
-        AccountThrottle throttle,
+        RegistrationThrottle throttle,
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.register");
-        if (throttle.RegistrationBlockedFor(request.Email) is { } wait)
+        if (throttle.BlockedFor(request.Email) is { } wait)
         {
             return AuthRateLimiting.TooManyRequests(httpContext, wait);
         }
@@ -78,19 +78,19 @@ public static class AuthApi
         WorkspaceDbContextFactory contexts,
         Passwords passwords,
         SessionIssuer sessions,
-        AccountThrottle throttle,
+        FailedLoginThrottle throttle,
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.login");
-        if (throttle.LoginBlockedFor(request.Email) is { } wait)
+        await using var db = await pool.CreateDbContextAsync(cancellationToken);
+        if (await throttle.BlockedForAsync(db, request.Email, cancellationToken) is { } wait)
         {
             activity?.SetTag("crm.login.result", "throttled");
             telemetry.Login("throttled");
             return AuthRateLimiting.TooManyRequests(httpContext, wait);
         }
 
-        await using var db = await pool.CreateDbContextAsync(cancellationToken);
         var email = request.Email.Trim();
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email.ToLower() == email.ToLower(), cancellationToken);
         var verification = PasswordVerificationResult.Failed;
@@ -105,7 +105,7 @@ public static class AuthApi
 
         if (user is null || verification == PasswordVerificationResult.Failed)
         {
-            throttle.LoginFailed(request.Email);
+            await throttle.RecordAsync(db, request.Email, cancellationToken);
             activity?.SetTag("crm.login.result", "invalid_credentials");
             telemetry.Login("invalid_credentials");
             return TypedResults.Problem(title: "Invalid email or password", statusCode: StatusCodes.Status401Unauthorized);
@@ -183,7 +183,7 @@ public static class AuthApi
             targetDb.ChangeTracker.Clear();
             var issued = sessions.Add(targetDb, caller.User.Id);
             await targetDb.SaveChangesAsync(ct);
-            await CrossWorkspace.EndSessionAsync(targetDb, caller.Id, ct);
+            await CrossWorkspace.EndSessionAsync(targetDb, caller.Workspace.Id, caller.Id, ct);
             await transaction.CommitAsync(ct);
             return issued;
         }, cancellationToken);

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
@@ -24,60 +27,77 @@ public sealed class AuthRateLimitOptions
 }
 
 /// <summary>
-/// Per-account limits, on ASP.NET Core's rate limiter: partitioned sliding windows keyed by the lower-cased
-/// email. A login consumes a permit only when it fails; registration consumes one per attempt.
+/// Registration attempts per email, on ASP.NET Core's rate limiter (a partitioned sliding window keyed by the
+/// lower-cased email). Per API instance: it only slows abuse down, since the unique index on
+/// <c>lower(email)</c> is what guarantees one account per email across instances.
 /// </summary>
-public sealed class AccountThrottle : IDisposable
+public sealed class RegistrationThrottle : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _failedLogins;
     private readonly PartitionedRateLimiter<string> _registrations;
 
-    public AccountThrottle(IOptions<AuthRateLimitOptions> options)
-    {
-        var o = options.Value;
-        _failedLogins = SlidingWindow(o.FailedLoginsPerAccount, o.AccountWindow);
-        _registrations = SlidingWindow(o.RegistrationsPerAccount, o.AccountWindow);
-    }
-
-    /// <summary>When the account has no failed-login permits left: how long until it has one.</summary>
-    public TimeSpan? LoginBlockedFor(string email) => Blocked(_failedLogins.AttemptAcquire(Key(email), permitCount: 0));
-
-    public void LoginFailed(string email) => _failedLogins.AttemptAcquire(Key(email)).Dispose();
-
-    /// <summary>Consumes a registration permit; returns how long to wait when none is left.</summary>
-    public TimeSpan? RegistrationBlockedFor(string email) => Blocked(_registrations.AttemptAcquire(Key(email)));
-
-    public void Dispose()
-    {
-        _failedLogins.Dispose();
-        _registrations.Dispose();
-    }
-
-    private static string Key(string email) => email.Trim().ToLowerInvariant();
-
-    private static TimeSpan? Blocked(RateLimitLease lease)
-    {
-        using (lease)
-        {
-            if (lease.IsAcquired)
-            {
-                return null;
-            }
-
-            return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
-        }
-    }
-
-    private static PartitionedRateLimiter<string> SlidingWindow(int permits, TimeSpan window) =>
-        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetSlidingWindowLimiter(key, _ =>
+    public RegistrationThrottle(IOptions<AuthRateLimitOptions> options) =>
+        _registrations = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetSlidingWindowLimiter(key, _ =>
             new SlidingWindowRateLimiterOptions
             {
-                PermitLimit = permits,
-                Window = window,
+                PermitLimit = options.Value.RegistrationsPerAccount,
+                Window = options.Value.AccountWindow,
                 SegmentsPerWindow = 15,
                 QueueLimit = 0,
                 AutoReplenishment = true,
             }));
+
+    /// <summary>Consumes a registration permit; returns how long to wait when none is left.</summary>
+    public TimeSpan? BlockedFor(string email)
+    {
+        using var lease = _registrations.AttemptAcquire(FailedLoginThrottle.AccountKey(email));
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
+    }
+
+    public void Dispose() => _registrations.Dispose();
+}
+
+/// <summary>
+/// Failed logins per account, counted in the database (<c>login_failures</c>), so that the limit holds across
+/// every API instance: N replicas must not mean N times the guesses. One indexed query per login attempt.
+/// </summary>
+public sealed class FailedLoginThrottle(IOptions<AuthRateLimitOptions> options, TimeProvider time)
+{
+    public static string AccountKey(string email) => email.Trim().ToLowerInvariant();
+
+    /// <summary>When the account has used up its failed logins: how long until the oldest one leaves the window.</summary>
+    public async Task<TimeSpan?> BlockedForAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
+    {
+        var key = AccountKey(email);
+        var now = time.GetUtcNow();
+        var since = now - options.Value.AccountWindow;
+        var recent = await db.LoginFailures
+            .Where(f => f.AccountKey == key && f.FailedAt > since)
+            .OrderByDescending(f => f.FailedAt)
+            .Select(f => f.FailedAt)
+            .Take(options.Value.FailedLoginsPerAccount)
+            .ToListAsync(cancellationToken);
+        return recent.Count < options.Value.FailedLoginsPerAccount
+            ? null
+            : recent[^1] + options.Value.AccountWindow - now;
+    }
+
+    public async Task RecordAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
+    {
+        db.LoginFailures.Add(new LoginFailure { AccountKey = AccountKey(email), FailedAt = time.GetUtcNow() });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>For the purge job: forgets failures older than the window.</summary>
+    public Task<int> ForgetExpiredAsync(CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow() - options.Value.AccountWindow;
+        return db.LoginFailures.Where(f => f.FailedAt <= before).ExecuteDeleteAsync(cancellationToken);
+    }
 }
 
 public static class AuthRateLimiting
@@ -87,7 +107,8 @@ public static class AuthRateLimiting
     /// <summary>The per-address limit on <c>/api/auth/*</c>, and 429 ProblemDetails with <c>Retry-After</c>.</summary>
     public static IServiceCollection AddAuthRateLimiting(this IServiceCollection services)
     {
-        services.AddSingleton<AccountThrottle>();
+        services.AddSingleton<RegistrationThrottle>();
+        services.AddSingleton<FailedLoginThrottle>();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -34,7 +34,7 @@ public sealed class SessionAuthenticationHandler(
         }
 
         var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : "";
-        if (!SessionTokens.IsWellFormed(token))
+        if (!SessionTokens.TryParse(token, out var workspaceId, out var sessionId))
         {
             return AuthenticateResult.Fail("Malformed bearer token.");
         }
@@ -42,7 +42,7 @@ public sealed class SessionAuthenticationHandler(
         SessionInfo? session;
         await using (var db = await pool.CreateDbContextAsync(Context.RequestAborted))
         {
-            session = await CrossWorkspace.FindSessionAsync(db, SessionTokens.Hash(token), Context.RequestAborted);
+            session = await CrossWorkspace.FindSessionAsync(db, workspaceId, sessionId, Context.RequestAborted);
         }
 
         var now = TimeProvider.GetUtcNow();

@@ -16,11 +16,14 @@ public sealed class SessionIssuer(IOptions<SessionLifetimeOptions> options, Time
     /// </summary>
     public IssuedSession Add(CrmDbContext db, Guid userId)
     {
-        var token = SessionTokens.NewToken();
+        var workspaceId = db.CurrentWorkspaceId ?? throw new InvalidOperationException("A session is created in the context's workspace; this context has none.");
+        var token = SessionTokens.NewToken(workspaceId);
+        SessionTokens.TryParse(token, out _, out var sessionId);
         var now = time.GetUtcNow();
         var session = new Session
         {
-            Id = SessionTokens.Hash(token),
+            Id = sessionId,
+            WorkspaceId = workspaceId,
             UserId = userId,
             CreatedAt = now,
             ExpiresAt = options.Value.ExpiryFor(now, now),

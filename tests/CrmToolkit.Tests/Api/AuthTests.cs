@@ -253,7 +253,8 @@ public sealed class AuthTests(AppFixture app) : IDisposable
         "Bearer",
         "Bearer not-a-token",
         "Basic dXNlcjpwYXNz",
-        "Bearer " + new string('A', 43), // well-formed, unknown
+        "Bearer " + new string('A', 43), // a secret without its workspace
+        "Bearer abcdefghij12345." + new string('A', 43), // well-formed, unknown
         "Bearer " + new string('x', 8000),
         "Bearer " + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), // standard base64, not base64url
     };
@@ -332,8 +333,7 @@ public sealed class AuthTests(AppFixture app) : IDisposable
 
         Assert.Equal(2, ids.Count);
         Assert.All(ids, id => Assert.Matches("^[0-9a-f]{64}$", id));
-        Assert.DoesNotContain(user.Token, ids);
-        Assert.DoesNotContain(second, ids);
+        Assert.All(new[] { user.Token, second }, token => Assert.DoesNotContain(token.Split('.')[1], string.Join(" ", ids)));
         Assert.Equal(new[] { Sha256Hex(user.Token), Sha256Hex(second) }.Order(), ids.Order());
     }
 
@@ -357,7 +357,9 @@ public sealed class AuthTests(AppFixture app) : IDisposable
     private Task<DateTime> ExpiresAtAsync(string sessionId) =>
         app.Database.ScalarAsync<DateTime>("SELECT expires_at FROM sessions WHERE id = $1", sessionId);
 
-    internal static string Sha256Hex(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
+    /// <summary><c>sessions.id</c> of a token: the SHA-256 of its secret (the part after the workspace id).</summary>
+    internal static string Sha256Hex(string token) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token[(token.IndexOf('.') + 1)..])));
 
     private static string WithoutTraceId(JsonElement problem) =>
         string.Join(",", problem.EnumerateObject().Where(p => p.Name != "traceId").Select(p => $"{p.Name}={p.Value}"));

@@ -1,35 +1,46 @@
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Data;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CrmToolkit.Tests.Api;
 
 public sealed class SessionUnitTests
 {
+    private static readonly WorkspaceId Workspace = WorkspaceId.Parse("abcDEF0123456");
+
     [Fact]
     public void TenThousandTokensAreDistinctWellFormedAndCarryAtLeast128Bits()
     {
-        var tokens = Enumerable.Range(0, 10_000).Select(_ => SessionTokens.NewToken()).ToList();
+        var tokens = Enumerable.Range(0, 10_000).Select(_ => SessionTokens.NewToken(Workspace)).ToList();
 
         Assert.Equal(tokens.Count, tokens.Distinct(StringComparer.Ordinal).Count());
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
         Assert.All(tokens, t =>
         {
-            Assert.True(SessionTokens.IsWellFormed(t));
-            Assert.Matches("^[A-Za-z0-9_-]{43}$", t); // URL-safe
-            Assert.True(System.Buffers.Text.Base64Url.DecodeFromChars(t).Length * 8 >= 128);
+            Assert.Matches("^abcDEF0123456\\.[A-Za-z0-9_-]{43}$", t); // URL-safe
+            Assert.True(SessionTokens.TryParse(t, out var workspace, out var hash));
+            Assert.Equal(Workspace, workspace);
+            Assert.True(System.Buffers.Text.Base64Url.DecodeFromChars(t.AsSpan(t.IndexOf('.') + 1)).Length * 8 >= 128);
+            Assert.Matches("^[0-9a-f]{64}$", hash);
+            Assert.DoesNotContain(t.Split('.')[1], hash);
+            hashes.Add(hash);
         });
-        Assert.Equal(10_000, tokens.Select(SessionTokens.Hash).Distinct().Count());
+        Assert.Equal(10_000, hashes.Count);
     }
 
     [Theory]
     [InlineData("")]
     [InlineData("short")]
-    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // 44
-    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+")] // not URL-safe
-    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
-    public void MalformedTokensAreRecognisedWithoutHashing(string token) => Assert.False(SessionTokens.IsWellFormed(token));
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // a secret with no workspace
+    [InlineData("abcDEF0123456.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // 44
+    [InlineData("abcDEF0123456.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+")] // not URL-safe
+    [InlineData("abcDEF0123456.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+    [InlineData("short.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // not a workspace id
+    [InlineData("abcDEF0123456..AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public void MalformedTokensAreRecognisedWithoutHashing(string token) => Assert.False(SessionTokens.TryParse(token, out _, out _));
 
     [Fact]
-    public void HashesAreLowerCaseHexSha256()
+    public void HashesAreLowerCaseHexSha256OfTheSecret()
     {
         Assert.Equal(
             "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", // SHA-256("foo")

@@ -61,11 +61,11 @@ public sealed class SchemaTests(AppFixture app)
 
         string[] expected =
         [
-            "sessions | sessions_pkey | PRIMARY KEY (id)",
+            "sessions | sessions_pkey | PRIMARY KEY (workspace_id, id)",
             "sessions | sessions_user_id_users_id_fk | FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE",
             "sessions | sessions_workspace_id_workspaces_id_fk | FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE CASCADE",
             "users | users_pkey | PRIMARY KEY (id)",
-            "workspace_members | workspace_members_pkey | PRIMARY KEY (id)",
+            "workspace_members | workspace_members_pkey | PRIMARY KEY (workspace_id, id)",
             "workspace_members | workspace_members_role_check | CHECK (((role)::text = ANY ((ARRAY['owner'::character varying, 'admin'::character varying, 'member'::character varying])::text[])))",
             "workspace_members | workspace_members_user_id_users_id_fk | FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE",
             "workspace_members | workspace_members_workspace_id_workspaces_id_fk | FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE CASCADE",
@@ -89,12 +89,11 @@ public sealed class SchemaTests(AppFixture app)
         string[] expected =
         [
             "sessions_expires_at_idx | btree (expires_at)",
-            "sessions_pkey | btree (id)",
+            "sessions_pkey | btree (workspace_id, id)", // also serves workspace_id
             "sessions_user_id_idx | btree (user_id)",
-            "sessions_workspace_id_idx | btree (workspace_id)",
             "users_email_unique | btree (lower((email)::text))",
             "users_pkey | btree (id)",
-            "workspace_members_pkey | btree (id)",
+            "workspace_members_pkey | btree (workspace_id, id)",
             "workspace_members_user_id_idx | btree (user_id)",
             "workspace_members_workspace_id_user_id_unique | btree (workspace_id, user_id)",
             "workspaces_created_by_idx | btree (created_by)",
