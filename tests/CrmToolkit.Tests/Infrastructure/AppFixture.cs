@@ -58,6 +58,10 @@ public sealed class AppFixture : IAsyncLifetime
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         }
 
+        // pg_stat_statements records every statement the API sends (ShardReadyTests reads it).
+        var postgres = builder.Resources.OfType<IResourceWithArgs>().Single(r => r.Name == "postgres");
+        builder.CreateResourceBuilder(postgres).WithArgs("-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all");
+
         // Tiny pools for the whole run: a context or connection that kept a workspace between requests
         // would show up in every test, and the pool-leak test hammers exactly this.
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
@@ -88,6 +92,7 @@ public sealed class AppFixture : IAsyncLifetime
         Database = NpgsqlDataSource.Create(ConnectionString);
         AppConnectionString = await App.GetConnectionStringAsync("crm-app", cts.Token)
             ?? throw new InvalidOperationException("The crm-app connection string is missing.");
+        await Database.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     }
 
     public async Task DisposeAsync()

@@ -53,14 +53,22 @@ public static class Sql
     }
 
     /// <summary>
-    /// Everything about the public schema that a migration decides (columns, constraints, indexes,
-    /// triggers), one line each, sorted: two databases with equal fingerprints have the same schema.
+    /// Everything about the public schema that a migration decides (columns, constraints, indexes, functions,
+    /// policies, triggers; not extensions' objects), one line each, sorted: two databases with equal
+    /// fingerprints have the same schema.
     /// </summary>
     public static async Task<string> SchemaFingerprintAsync(this NpgsqlDataSource db) =>
         string.Join('\n', await db.ListAsync("""
             SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '')
                    || ' nullable=' || is_nullable || ' default=' || coalesce(column_default, '-')
-              FROM information_schema.columns WHERE table_schema = 'public'
+              FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name IN (SELECT tablename FROM pg_tables WHERE schemaname = 'public')
+            UNION ALL
+            SELECT 'function ' || p.oid::regprocedure FROM pg_proc p
+             WHERE p.pronamespace = 'public'::regnamespace
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+            UNION ALL
+            SELECT 'policy ' || polrelid::regclass || ' ' || polname FROM pg_policy
             UNION ALL
             SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
               FROM pg_constraint WHERE connamespace = 'public'::regnamespace

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using CrmToolkit.Tests.Infrastructure;
+
+namespace CrmToolkit.Tests.Api;
+
+/// <summary>
+/// Several API instances share nothing but PostgreSQL: a second instance of the API, started here against
+/// the same database, must agree with the AppHost's in everything that must be global.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class ScaleOutTests(AppFixture app) : IAsyncLifetime
+{
+    private readonly ApiClient _first = app.NewClient();
+    private Process _secondApi = null!;
+    private ApiClient _second = null!;
+
+    public async Task InitializeAsync()
+    {
+        var port = FreePort();
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+        var apiDirectory = Path.GetDirectoryName(new Projects.CrmToolkit_Api().ProjectPath)!;
+        var apiDll = Path.Combine(apiDirectory, "bin", testBin.Parent!.Name, testBin.Name, "CrmToolkit.Api.dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{apiDll}\" --urls http://127.0.0.1:{port}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = apiDirectory,
+        };
+        start.Environment["ConnectionStrings__crm"] = app.AppConnectionString;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Auth__Sessions__PurgeInterval"] = AppFixture.PurgeInterval.ToString();
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        _secondApi = Process.Start(start)!;
+        _ = _secondApi.StandardOutput.ReadToEndAsync();
+        _ = _secondApi.StandardError.ReadToEndAsync();
+
+        _second = new ApiClient(new Uri($"http://127.0.0.1:{port}"));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await _second.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The second API instance did not become healthy within 60 s.");
+            await Task.Delay(250);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _first.Dispose();
+        _second.Dispose();
+        _secondApi.Kill(entireProcessTree: true);
+        _secondApi.WaitForExit(10_000);
+        _secondApi.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task ASessionMadeThroughOneInstanceWorksThroughTheOtherUntilLoggedOutThroughEither()
+    {
+        var user = await _first.RegisterAsync();
+
+        await (await _second.GetAsync("/api/me", user.Token)).ReadJsonAsync(HttpStatusCode.OK);
+        await (await _second.PostAsync("/api/auth/logout", null, user.Token)).ReadJsonAsync(HttpStatusCode.NoContent);
+
+        await (await _first.GetAsync("/api/me", user.Token)).ReadProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task FailedLoginsCountAcrossInstances()
+    {
+        var user = await _first.RegisterAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            var client = i % 2 == 0 ? _first : _second;
+            await (await client.PostAsync("/api/auth/login", new { email = user.Email, password = $"wrong {i}" })).ReadProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        await (await _first.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadProblemAsync(HttpStatusCode.TooManyRequests);
+        await (await _second.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadProblemAsync(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task NoInstancePurgesWhileAnotherHoldsThePurgeLock()
+    {
+        var user = await _first.RegisterAsync();
+        var sessionId = AuthTests.Sha256Hex(user.Token);
+        var stillThere = "SELECT count(*) FROM sessions WHERE id = $1";
+
+        // Hold the lock every purge run takes, as a running purge on a third instance would.
+        await using var connection = await app.Database.OpenConnectionAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(x'43524d50555247'::bigint)", connection))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        await app.Database.ExecuteAsync("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE id = $1", sessionId);
+        await Task.Delay(AppFixture.PurgeInterval * 3); // both instances tried at least twice
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>(stillThere, sessionId));
+
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(x'43524d50555247'::bigint)", connection))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        var deadline = DateTime.UtcNow + AppFixture.PurgeInterval * 10;
+        while (await app.Database.ScalarAsync<long>(stillThere, sessionId) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(AppFixture.PurgeInterval / 4);
+        }
+
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>(stillThere, sessionId));
+    }
+
+    [Fact]
+    public async Task TheAppHostRunsTheApiAsConfiguredReplicas()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
+            ["--Api:Replicas=3", "--ConnectionStrings:crm=Host=localhost;Database=crm;Username=owner;Password=unused"], cts.Token);
+
+        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
+
+        Assert.True(api.TryGetLastAnnotation<ReplicaAnnotation>(out var replicas));
+        Assert.Equal(3, replicas.Replicas);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
