@@ -131,6 +131,23 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     }
 
     [Fact]
+    public async Task TheWorkspaceUtilitiesFilterByWorkspaceAndAnswerMembershipInOneQuery()
+    {
+        var (a, b, userA, userB) = await TwoWorkspacesAsync();
+        await using var db = Pool().CreateDbContext(); // unbound: the utilities work on explicit ids
+
+        Assert.Equal(WorkspaceRole.Owner, await db.WorkspaceMembers.IgnoreQueryFilters().Where(m => m.UserId == userA).Select(m => m.Role).SingleAsync());
+        var bound = new WorkspaceDbContextFactory(Pool(), new Current(a)).CreateDbContext();
+        await using (bound)
+        {
+            Assert.Equal(WorkspaceRole.Owner, await bound.GetMembershipRoleAsync(a, userA));
+            Assert.Null(await bound.GetMembershipRoleAsync(a, userB));
+            Assert.All(await bound.WorkspaceMembers.IgnoreQueryFilters().InWorkspace(a).ToListAsync(), m => Assert.Equal(a, m.WorkspaceId));
+            Assert.Empty(await bound.WorkspaceMembers.IgnoreQueryFilters().InWorkspace(b).Where(m => m.UserId == userA).ToListAsync());
+        }
+    }
+
+    [Fact]
     public async Task APooledContextForgetsItsWorkspaceWhenReturned()
     {
         var (a, _, _, _) = await TwoWorkspacesAsync();
