@@ -1,0 +1,57 @@
+// The seed's own Drizzle schema (000_06416231a1ef340b.txt, core.ts), unchanged, against the migrated database.
+import { pgTable, uuid, varchar, text, timestamp } from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { eq } from "drizzle-orm";
+import postgres from "postgres";
+
+const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  email: varchar("email", { length: 255 }).notNull().unique(),
+  passwordHash: varchar("password_hash", { length: 255 }).notNull(),
+  name: varchar("name", { length: 255 }).notNull(),
+  createdAt: timestamp("created_at").notNull().defaultNow(),
+  updatedAt: timestamp("updated_at").notNull().defaultNow(),
+});
+const workspaces = pgTable("workspaces", {
+  id: varchar("id", { length: 20 }).primaryKey(),
+  name: varchar("name", { length: 255 }).notNull(),
+  description: text("description"),
+  createdBy: uuid("created_by").notNull().references(() => users.id),
+  createdAt: timestamp("created_at").notNull().defaultNow(),
+  updatedAt: timestamp("updated_at").notNull().defaultNow(),
+});
+const workspaceMembers = pgTable("workspace_members", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  workspaceId: varchar("workspace_id", { length: 20 }).notNull().references(() => workspaces.id),
+  userId: uuid("user_id").notNull().references(() => users.id),
+  role: varchar("role", { length: 50, enum: ['owner', 'admin', 'member'] }).notNull().default('member'),
+  joinedAt: timestamp("joined_at").notNull().defaultNow(),
+});
+const sessions = pgTable("sessions", {
+  id: varchar("id", { length: 255 }).primaryKey(),
+  userId: uuid("user_id").notNull().references(() => users.id),
+  workspaceId: varchar("workspace_id", { length: 20 }).notNull().references(() => workspaces.id),
+  expiresAt: timestamp("expires_at").notNull(),
+  createdAt: timestamp("created_at").notNull().defaultNow(),
+});
+
+const client = postgres(process.env.DATABASE_URL, { max: 1 });
+const db = drizzle(client);
+const wsId = "drizzle" + Math.floor(Math.random() * 1e8);
+const [u] = await db.insert(users).values({ email: `Drizzle${wsId}@Example.com`, passwordHash: "x", name: "Drizzle" }).returning();
+await db.insert(workspaces).values({ id: wsId, name: "From drizzle", createdBy: u.id });
+// Under row-level security the workspace tables need the workspace set (the owner bypasses RLS).
+await client`SELECT set_config('crm.workspace_id', ${wsId}, false)`;
+const [m] = await db.insert(workspaceMembers).values({ workspaceId: wsId, userId: u.id, role: "owner" }).returning();
+await db.insert(sessions).values({ id: "hash-" + wsId, userId: u.id, workspaceId: wsId, expiresAt: new Date(Date.now() + 86400000) });
+await db.update(workspaces).set({ name: "Renamed by drizzle" }).where(eq(workspaces.id, wsId));
+const ws = await db.select().from(workspaces).where(eq(workspaces.id, wsId));
+const members = await db.select().from(workspaceMembers).where(eq(workspaceMembers.workspaceId, wsId));
+const sess = await db.select().from(sessions).where(eq(sessions.workspaceId, wsId));
+console.log(JSON.stringify({ user: u.email, workspace: ws[0].name, updatedAfterCreate: ws[0].updatedAt >= ws[0].createdAt, member: members[0].role, memberId: m.id, sessions: sess.length }));
+await db.delete(sessions).where(eq(sessions.workspaceId, wsId));
+await db.delete(workspaceMembers).where(eq(workspaceMembers.workspaceId, wsId));
+await db.delete(workspaces).where(eq(workspaces.id, wsId));
+await db.delete(users).where(eq(users.id, u.id));
+console.log("drizzle round trip ok");
+await client.end();
