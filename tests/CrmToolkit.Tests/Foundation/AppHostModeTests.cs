@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace CrmToolkit.Tests.Foundation;
 
 /// <summary>
-/// When no PostgreSQL mode can work, the AppHost exits at once with one message that says what to do,
-/// instead of waiting forever. Runs the built AppHost itself; it stops before starting anything.
+/// The AppHost as a program: when no PostgreSQL mode can work it exits at once with one message that says
+/// what to do, instead of waiting forever; and publishing (the manifest azd consumes) describes the standard
+/// PostgreSQL resource. Runs the built AppHost itself; neither starts anything.
 /// </summary>
 public sealed class AppHostModeTests
 {
@@ -20,6 +21,38 @@ public sealed class AppHostModeTests
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr); // a message, not a stack trace
         Assert.DoesNotContain("Distributed application started", stdout);
+    }
+
+    [Fact]
+    public async Task PublishingDescribesTheStandardPostgresResourceAndBothRoles()
+    {
+        var output = Directory.CreateTempSubdirectory("crm-manifest-").FullName;
+        try
+        {
+            // Publish mode ignores the local binaries even when they are all there is.
+            var (exitCode, _, stderr) = await RunAppHostAsync($"--operation publish --step publish-manifest --output-path \"{output}\"");
+            Assert.True(exitCode == 0, stderr);
+
+            using var manifest = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "aspire-manifest.json")));
+            var resources = manifest.RootElement.GetProperty("resources");
+            string Get(string resource, params string[] path) =>
+                path.Aggregate(resources.GetProperty(resource), (e, p) => e.GetProperty(p)).GetString()!;
+
+            Assert.Equal("container.v0", Get("postgres", "type"));
+            Assert.StartsWith("docker.io/library/postgres", Get("postgres", "image"));
+            Assert.Equal("{postgres.connectionString};Database=crm", Get("crm", "connectionString"));
+            Assert.Contains("Username=crm_app;Password={crm-app-password.value};Database=crm", Get("crm-app", "connectionString"));
+            Assert.Equal("project.v0", Get("migrator", "type"));
+            Assert.Equal("{crm.connectionString}", Get("migrator", "env", "ConnectionStrings__crm"));
+            Assert.Equal("{crm-app-password.value}", Get("migrator", "env", "Crm__AppRole__Password"));
+            Assert.Equal("{crm-app.connectionString}", Get("api", "env", "ConnectionStrings__crm"));
+            Assert.True(resources.GetProperty("postgres-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+            Assert.True(resources.GetProperty("crm-app-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAppHostAsync(string arguments)
