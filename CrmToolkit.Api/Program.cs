@@ -23,6 +23,7 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
 
 var app = builder.Build();
+app.Services.GetRequiredService<Passwords>().Warm(); // so the first unknown-email login is not faster
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
@@ -41,8 +43,10 @@ internal static class ApplicationRole
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (settings.Password is { Length: > 0 } password)
         {
-            // The password travels as a parameter (never in SQL text, so never in a statement log).
-            await db.Database.ExecuteSqlAsync($"SELECT set_config('crm.app_role_password', {password}, true)", cancellationToken);
+            // Only a SCRAM verifier reaches the server (as a parameter): never the password, in any SQL text
+            // or statement log.
+            var verifier = ScramSha256Verifier(password);
+            await db.Database.ExecuteSqlAsync($"SELECT set_config('crm.app_role_password', {verifier}, true)", cancellationToken);
             var createOrUpdate = $$"""
                 DO $$
                 BEGIN
@@ -69,5 +73,18 @@ internal static class ApplicationRole
             """;
         await db.Database.ExecuteSqlRawAsync(grants, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as <c>pg_authid.rolpassword</c>
+    /// holds it); <c>ALTER ROLE ... PASSWORD</c> accepts it as is.
+    /// </summary>
+    internal static string ScramSha256Verifier(string password, int iterations = 4096)
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var salted = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormKC)), salt, iterations, HashAlgorithmName.SHA256, 32);
+        var storedKey = SHA256.HashData(HMACSHA256.HashData(salted, "Client Key"u8));
+        var serverKey = HMACSHA256.HashData(salted, "Server Key"u8);
+        return $"SCRAM-SHA-256${iterations}:{Convert.ToBase64String(salt)}${Convert.ToBase64String(storedKey)}:{Convert.ToBase64String(serverKey)}";
     }
 }

@@ -33,6 +33,8 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
                     : "The request could not be read: check that the body is valid JSON of the expected shape.",
             },
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres } => Conflict(postgres),
+            // The row was deleted between our read and our write.
+            DbUpdateConcurrencyException => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not Found" },
             _ => null,
         };
         if (problem is null)

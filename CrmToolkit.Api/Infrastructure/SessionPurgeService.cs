@@ -21,6 +21,11 @@ public sealed partial class SessionPurgeService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.PurgeBatchSize < 1)
+        {
+            throw new InvalidOperationException("Auth:Sessions:PurgeBatchSize must be at least 1.");
+        }
+
         using var timer = new PeriodicTimer(options.Value.PurgeInterval, time);
         do
         {
@@ -71,12 +76,17 @@ public sealed partial class SessionPurgeService(
         }
         finally
         {
-            if (locked)
+            try
             {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PurgeLockKey})", CancellationToken.None);
+                if (locked)
+                {
+                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PurgeLockKey})", CancellationToken.None);
+                }
             }
-
-            await db.Database.CloseConnectionAsync();
+            finally
+            {
+                await db.Database.CloseConnectionAsync(); // also releases the lock if the unlock failed
+            }
         }
     }
 

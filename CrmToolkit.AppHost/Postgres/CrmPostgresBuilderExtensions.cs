@@ -112,13 +112,16 @@ public static class CrmPostgresBuilderExtensions
     // application role.
     private static CrmDatabase AddExisting(IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> appPassword)
     {
-        var owner = new Npgsql.NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseName));
-        var host = owner.Host;
-        var port = owner.Port;
-        var databaseName = owner.Database ?? DatabaseName;
-        var app = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
-            $"Host={host};Port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={databaseName}"));
-        return new CrmDatabase(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), app, appPassword, null);
+        // Every setting of the owner's connection string (host, port, database, SSL, ...) but the credentials.
+        var app = new Npgsql.NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseName))
+        {
+            Username = CrmDatabaseExtensions.AppRole,
+            Password = null,
+        };
+        app.Database ??= DatabaseName;
+        var appConnection = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
+            $"{app.ConnectionString};Password={appPassword.Resource}"));
+        return new CrmDatabase(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), appConnection, appPassword, null);
     }
 }
 

@@ -50,6 +50,20 @@ public static class WorkspaceRowLevelSecurity
             WITH CHECK (workspace_id = current_setting('{Setting}', true));
         """;
 
+    /// <summary>
+    /// The tenant row itself: <c>workspaces</c> has no <c>workspace_id</c>, its <c>id</c> is the workspace, and
+    /// deleting it cascades to every workspace table (cascades ignore RLS), so it gets the same policy on
+    /// <c>id</c>. Registration and workspace creation bind their context to the new id before inserting.
+    /// </summary>
+    public static string WorkspacesPolicySql() => $"""
+        ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE workspaces FORCE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS {PolicyName} ON workspaces;
+        CREATE POLICY {PolicyName} ON workspaces
+            USING (id = current_setting('{Setting}', true))
+            WITH CHECK (id = current_setting('{Setting}', true));
+        """;
+
     /// <summary>Undoes <see cref="PolicySql"/> (for a migration's Down).</summary>
     public static string DropSql(string table) => $"""
         DROP POLICY IF EXISTS {PolicyName} ON {table};

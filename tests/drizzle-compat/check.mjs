@@ -1,7 +1,7 @@
 // The seed's own Drizzle schema (000_06416231a1ef340b.txt, core.ts), unchanged, against the migrated database.
 import { pgTable, uuid, varchar, text, timestamp } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 
 const users = pgTable("users", {
@@ -39,19 +39,28 @@ const client = postgres(process.env.DATABASE_URL, { max: 1 });
 const db = drizzle(client);
 const wsId = "drizzle" + Math.floor(Math.random() * 1e8);
 const [u] = await db.insert(users).values({ email: `Drizzle${wsId}@Example.com`, passwordHash: "x", name: "Drizzle" }).returning();
-await db.insert(workspaces).values({ id: wsId, name: "From drizzle", createdBy: u.id });
-// Under row-level security the workspace tables need the workspace set (the owner bypasses RLS).
-await client`SELECT set_config('crm.workspace_id', ${wsId}, false)`;
-const [m] = await db.insert(workspaceMembers).values({ workspaceId: wsId, userId: u.id, role: "owner" }).returning();
-await db.insert(sessions).values({ id: "hash-" + wsId, userId: u.id, workspaceId: wsId, expiresAt: new Date(Date.now() + 86400000) });
-await db.update(workspaces).set({ name: "Renamed by drizzle" }).where(eq(workspaces.id, wsId));
-const ws = await db.select().from(workspaces).where(eq(workspaces.id, wsId));
-const members = await db.select().from(workspaceMembers).where(eq(workspaceMembers.workspaceId, wsId));
-const sess = await db.select().from(sessions).where(eq(sessions.workspaceId, wsId));
+// Under row-level security (as crm_app) workspace rows need the workspace set. Set it for the transaction
+// only (is_local = true): a pooled connection must never carry one workspace into the next checkout.
+const { ws, members, sess, m } = await db.transaction(async (tx) => {
+  await tx.execute(sql`SELECT set_config('crm.workspace_id', ${wsId}, true)`);
+  await tx.insert(workspaces).values({ id: wsId, name: "From drizzle", createdBy: u.id });
+  const [m] = await tx.insert(workspaceMembers).values({ workspaceId: wsId, userId: u.id, role: "owner" }).returning();
+  await tx.insert(sessions).values({ id: "hash-" + wsId, userId: u.id, workspaceId: wsId, expiresAt: new Date(Date.now() + 86400000) });
+  await tx.update(workspaces).set({ name: "Renamed by drizzle" }).where(eq(workspaces.id, wsId));
+  return {
+    m,
+    ws: await tx.select().from(workspaces).where(eq(workspaces.id, wsId)),
+    members: await tx.select().from(workspaceMembers).where(eq(workspaceMembers.workspaceId, wsId)),
+    sess: await tx.select().from(sessions).where(eq(sessions.workspaceId, wsId)),
+  };
+});
 console.log(JSON.stringify({ user: u.email, workspace: ws[0].name, updatedAfterCreate: ws[0].updatedAt >= ws[0].createdAt, member: members[0].role, memberId: m.id, sessions: sess.length }));
-await db.delete(sessions).where(eq(sessions.workspaceId, wsId));
-await db.delete(workspaceMembers).where(eq(workspaceMembers.workspaceId, wsId));
-await db.delete(workspaces).where(eq(workspaces.id, wsId));
+await db.transaction(async (tx) => {
+  await tx.execute(sql`SELECT set_config('crm.workspace_id', ${wsId}, true)`);
+  await tx.delete(sessions).where(eq(sessions.workspaceId, wsId));
+  await tx.delete(workspaceMembers).where(eq(workspaceMembers.workspaceId, wsId));
+  await tx.delete(workspaces).where(eq(workspaces.id, wsId));
+});
 await db.delete(users).where(eq(users.id, u.id));
 console.log("drizzle round trip ok");
 await client.end();

@@ -84,7 +84,8 @@ public static class AuthApi
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.login");
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
-        if (await throttle.BlockedForAsync(db, request.Email, cancellationToken) is { } wait)
+        var (attemptId, blockedFor) = await throttle.BeginAsync(db, request.Email, cancellationToken);
+        if (blockedFor is { } wait)
         {
             activity?.SetTag("crm.login.result", "throttled");
             telemetry.Login("throttled");
@@ -105,12 +106,12 @@ public static class AuthApi
 
         if (user is null || verification == PasswordVerificationResult.Failed)
         {
-            await throttle.RecordAsync(db, request.Email, cancellationToken);
             activity?.SetTag("crm.login.result", "invalid_credentials");
             telemetry.Login("invalid_credentials");
             return TypedResults.Problem(title: "Invalid email or password", statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        await throttle.SucceededAsync(db, attemptId, cancellationToken);
         if (verification == PasswordVerificationResult.SuccessRehashNeeded)
         {
             user.PasswordHash = passwords.Hash(request.Password);
@@ -149,7 +150,7 @@ public static class AuthApi
     }
 
     /// <summary>A new session in another workspace of the user; the calling session ends in the same transaction.</summary>
-    private static async Task<Results<Ok<SignedInResponse>, NotFound>> Switch(
+    private static async Task<Results<Ok<SignedInResponse>, NotFound, UnauthorizedHttpResult>> Switch(
         SwitchRequest request,
         CurrentSession current,
         IDbContextFactory<CrmDbContext> pool,
@@ -181,12 +182,22 @@ public static class AuthApi
         {
             await using var transaction = await targetDb.Database.BeginTransactionAsync(ct);
             targetDb.ChangeTracker.Clear();
+            // End the calling session first: if a concurrent switch or logout ended it already, this token
+            // must not yield a second live session.
+            if (await CrossWorkspace.EndSessionAsync(targetDb, caller.Workspace.Id, caller.Id, ct) != 1)
+            {
+                return null;
+            }
+
             var issued = sessions.Add(targetDb, caller.User.Id);
             await targetDb.SaveChangesAsync(ct);
-            await CrossWorkspace.EndSessionAsync(targetDb, caller.Workspace.Id, caller.Id, ct);
             await transaction.CommitAsync(ct);
             return issued;
         }, cancellationToken);
+        if (session is null)
+        {
+            return TypedResults.Unauthorized();
+        }
 
         telemetry.SessionCreated("switch");
         telemetry.SessionsEnded("switch");

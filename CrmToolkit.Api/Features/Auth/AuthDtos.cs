@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 
 namespace CrmToolkit.Api.Features.Auth;
@@ -6,8 +7,8 @@ namespace CrmToolkit.Api.Features.Auth;
 public sealed record RegisterRequest(
     [Required, EmailAddress, MaxLength(255)] string Email,
     [Required, StringLength(Passwords.MaxLength, MinimumLength = Passwords.MinLength)] string Password,
-    [Required, StringLength(255, MinimumLength = 1)] string Name,
-    [StringLength(255, MinimumLength = 1)] string? WorkspaceName);
+    [Required, NotBlank, StringLength(255, MinimumLength = 1)] string Name,
+    [NotBlank, StringLength(255, MinimumLength = 1)] string? WorkspaceName);
 
 public sealed record LoginRequest(
     [Required, MaxLength(255)] string Email,

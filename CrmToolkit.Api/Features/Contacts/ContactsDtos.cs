@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Features.Contacts;
@@ -22,7 +23,7 @@ public sealed record ContactResponse(
 public sealed record ContactsPage(IReadOnlyList<ContactResponse> Items, string? Next);
 
 public sealed record CreateContactRequest(
-    [Required, StringLength(100, MinimumLength = 1)] string FirstName,
+    [Required, NotBlank, StringLength(100, MinimumLength = 1)] string FirstName,
     [MaxLength(100)] string? LastName,
     [EmailAddress, MaxLength(255)] string? Email,
     [MaxLength(50)] string? Phone,
@@ -31,9 +32,9 @@ public sealed record CreateContactRequest(
 
 /// <summary>A field left out (or null) stays as it is; an empty string clears an optional field.</summary>
 public sealed record UpdateContactRequest(
-    [StringLength(100, MinimumLength = 1)] string? FirstName,
+    [NotBlank, StringLength(100, MinimumLength = 1)] string? FirstName,
     [MaxLength(100)] string? LastName,
-    [MaxLength(255)] string? Email,
+    [EmailOrEmpty, MaxLength(255)] string? Email,
     [MaxLength(50)] string? Phone,
     [MaxLength(255)] string? Company,
     [MaxLength(10_000)] string? Notes);

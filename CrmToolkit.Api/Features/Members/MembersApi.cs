@@ -76,15 +76,19 @@ public static class MembersApi
         Guid userId, ChangeRoleRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
     {
         var newRole = ParseRole(request.Role);
-        return await WithWorkspaceLockedAsync<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>>(db, current, async ct =>
+        return await WithWorkspaceLockedAsync<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>>(db, current, async (actor, ct) =>
         {
             var target = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.UserId == userId, ct);
-            if (target is null)
+            if (actor is null || target is null)
             {
                 return TypedResults.NotFound();
             }
 
-            var actor = current.Session.Role;
+            if (actor < WorkspaceRole.Admin)
+            {
+                return Forbidden("Only an owner or an admin can change roles.");
+            }
+
             if (actor != WorkspaceRole.Owner && (target.Role >= WorkspaceRole.Admin || newRole == WorkspaceRole.Owner))
             {
                 return Forbidden("Only an owner can grant or take away owner or admin rights over an admin or owner.");
@@ -106,16 +110,15 @@ public static class MembersApi
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveMember(
         Guid userId, CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var (result, sessionsEnded) = await WithWorkspaceLockedAsync<(Results<NoContent, NotFound, ProblemHttpResult>, int)>(db, current, async ct =>
+        var (result, sessionsEnded) = await WithWorkspaceLockedAsync<(Results<NoContent, NotFound, ProblemHttpResult>, int)>(db, current, async (actor, ct) =>
         {
             var target = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.UserId == userId, ct);
-            if (target is null)
+            if (actor is null || target is null)
             {
                 return (TypedResults.NotFound(), 0);
             }
 
             var self = userId == current.Session.User.Id;
-            var actor = current.Session.Role;
             if (!self && (actor == WorkspaceRole.Member || (actor == WorkspaceRole.Admin && target.Role >= WorkspaceRole.Admin)))
             {
                 return (Forbidden(actor == WorkspaceRole.Member
@@ -150,17 +153,23 @@ public static class MembersApi
     /// <summary>
     /// Runs <paramref name="action"/> in a transaction that first locks the workspace row, so that concurrent
     /// role changes in one workspace run one after the other and "last owner" checks see each other's commits.
-    /// Commits unless the result is an error.
+    /// The action gets the caller's role as it is now, under the lock (not as it was when the session was
+    /// read): <c>null</c> when the caller is no longer a member.
     /// </summary>
-    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, CurrentSession current, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, CurrentSession current, Func<WorkspaceRole?, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
         var workspaceId = current.Session.Workspace.Id.Value;
         return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR UPDATE", ct);
-            var result = await action(ct);
+            // NO KEY UPDATE: orders role changes in this workspace without blocking inserts that reference it.
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR NO KEY UPDATE", ct);
+            var actor = await db.WorkspaceMembers
+                .Where(m => m.UserId == current.Session.User.Id)
+                .Select(m => (WorkspaceRole?)m.Role)
+                .SingleOrDefaultAsync(ct);
+            var result = await action(actor, ct);
             await transaction.CommitAsync(ct);
             return result;
         }, cancellationToken);

@@ -93,7 +93,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>Members, sessions and every package row of the workspace go with it (ON DELETE CASCADE).</summary>
-    private static async Task<NoContent> DeleteWorkspace(
+    private static async Task<Results<NoContent, NotFound>> DeleteWorkspace(
         CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
         var id = current.Session.Workspace.Id;
@@ -101,12 +101,16 @@ public static class WorkspacesApi
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var count = await db.Sessions.CountAsync(ct);
-            await db.Workspaces.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
+            var deleted = await db.Workspaces.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
             await transaction.CommitAsync(ct);
-            return count;
+            return deleted == 0 ? (int?)null : count;
         }, cancellationToken);
+        if (sessionsEnded is null)
+        {
+            return TypedResults.NotFound(); // deleted meanwhile by another request
+        }
 
-        telemetry.SessionsEnded("workspace_deleted", sessionsEnded);
+        telemetry.SessionsEnded("workspace_deleted", sessionsEnded.Value);
         return TypedResults.NoContent();
     }
 }

@@ -1,17 +1,18 @@
 using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Features.Workspaces;
 
 public sealed record CreateWorkspaceRequest(
-    [Required, StringLength(255, MinimumLength = 1)] string Name,
+    [Required, NotBlank, StringLength(255, MinimumLength = 1)] string Name,
     [MaxLength(10_000)] string? Description,
     // Checked by WorkspaceId.TryParse in the handler (ASCII only, no look-alikes), reported as errors["id"].
     string? Id);
 
 /// <summary>A field left out (or null) stays as it is; an empty description clears it.</summary>
 public sealed record UpdateWorkspaceRequest(
-    [StringLength(255, MinimumLength = 1)] string? Name,
+    [NotBlank, StringLength(255, MinimumLength = 1)] string? Name,
     [MaxLength(10_000)] string? Description);
 
 public sealed record CreatedWorkspaceResponse(WorkspaceResponse Workspace, WorkspaceRole Role, SessionResponse Session);

@@ -63,34 +63,44 @@ public sealed class RegistrationThrottle : IDisposable
 
 /// <summary>
 /// Failed logins per account, counted in the database (<c>login_failures</c>), so that the limit holds across
-/// every API instance: N replicas must not mean N times the guesses. One indexed query per login attempt.
+/// every API instance: N replicas must not mean N times the guesses. Each attempt is recorded <em>before</em>
+/// the password is checked and counted with every attempt committed before it, so parallel guesses cannot
+/// slip past the limit either: the attempt that commits (limit + 1)th sees at least limit + 1 rows. A
+/// successful login removes its own row; a failed one stays for the window.
 /// </summary>
 public sealed class FailedLoginThrottle(IOptions<AuthRateLimitOptions> options, TimeProvider time)
 {
     public static string AccountKey(string email) => email.Trim().ToLowerInvariant();
 
-    /// <summary>When the account has used up its failed logins: how long until the oldest one leaves the window.</summary>
-    public async Task<TimeSpan?> BlockedForAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
+    /// <summary>Records the attempt; returns its id, or how long to wait when the account is over its limit.</summary>
+    public async Task<(long AttemptId, TimeSpan? BlockedFor)> BeginAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
     {
         var key = AccountKey(email);
         var now = time.GetUtcNow();
+        var attempt = new LoginFailure { AccountKey = key, FailedAt = now };
+        db.LoginFailures.Add(attempt);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var limit = options.Value.FailedLoginsPerAccount;
         var since = now - options.Value.AccountWindow;
         var recent = await db.LoginFailures
             .Where(f => f.AccountKey == key && f.FailedAt > since)
             .OrderByDescending(f => f.FailedAt)
             .Select(f => f.FailedAt)
-            .Take(options.Value.FailedLoginsPerAccount)
+            .Take(limit + 1)
             .ToListAsync(cancellationToken);
-        return recent.Count < options.Value.FailedLoginsPerAccount
-            ? null
-            : recent[^1] + options.Value.AccountWindow - now;
+        if (recent.Count <= limit)
+        {
+            return (attempt.Id, null);
+        }
+
+        await SucceededAsync(db, attempt.Id, cancellationToken); // a refused attempt is not a guess
+        return (attempt.Id, recent[limit - 1] + options.Value.AccountWindow - now);
     }
 
-    public async Task RecordAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
-    {
-        db.LoginFailures.Add(new LoginFailure { AccountKey = AccountKey(email), FailedAt = time.GetUtcNow() });
-        await db.SaveChangesAsync(cancellationToken);
-    }
+    /// <summary>The attempt was not a failure (the password was right, or it was refused): forget it.</summary>
+    public Task SucceededAsync(CrmDbContext db, long attemptId, CancellationToken cancellationToken) =>
+        db.LoginFailures.Where(f => f.Id == attemptId).ExecuteDeleteAsync(cancellationToken);
 
     /// <summary>For the purge job: forgets failures older than the window.</summary>
     public Task<int> ForgetExpiredAsync(CrmDbContext db, CancellationToken cancellationToken)

@@ -30,7 +30,18 @@ public sealed class Passwords
 
     public string Hash(string password) => _hasher.HashPassword(Nobody, password);
 
-    public PasswordVerificationResult Verify(string hash, string password) => _hasher.VerifyHashedPassword(Nobody, hash, password);
+    /// <summary>A hash that is not an Identity hash (another tool's, or garbage) verifies as a plain failure, never a 500.</summary>
+    public PasswordVerificationResult Verify(string hash, string password)
+    {
+        try
+        {
+            return _hasher.VerifyHashedPassword(Nobody, hash, password);
+        }
+        catch (FormatException)
+        {
+            return PasswordVerificationResult.Failed;
+        }
+    }
 
     /// <summary>Spends the same time as a real verification, for an email that has no account.</summary>
     public void VerifyAgainstDummy(string password) => _hasher.VerifyHashedPassword(Nobody, _dummyHash.Value, password);

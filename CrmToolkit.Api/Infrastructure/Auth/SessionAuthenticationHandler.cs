@@ -62,13 +62,8 @@ public sealed class SessionAuthenticationHandler(
         }
 
         currentSession.Set(session);
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, session.User.Id.ToString()),
-                new Claim(CrmClaims.Workspace, session.Workspace.Id.Value),
-                new Claim(ClaimTypes.Role, session.Role.ToString()),
-            ],
-            SchemeName);
+        // Handlers read the session from CurrentSession; the principal only marks the request authenticated.
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, session.User.Id.ToString())], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -78,9 +73,4 @@ public sealed class SessionAuthenticationHandler(
         Response.Headers.WWWAuthenticate = "Bearer";
         return Task.CompletedTask;
     }
-}
-
-public static class CrmClaims
-{
-    public const string Workspace = "crm:workspace";
 }

@@ -55,6 +55,7 @@ public sealed class AuthTests(AppFixture app) : IDisposable
         { "name", new { email = "a@example.com", password = "correct horse" } },
         { "email", new { password = "correct horse", name = "n" } },
         { "workspaceName", new { email = "a@example.com", password = "correct horse", name = "n", workspaceName = "" } },
+        { "name", new { email = "a@example.com", password = "correct horse", name = "   " } },
     };
 
     [Theory]
@@ -153,6 +154,56 @@ public sealed class AuthTests(AppFixture app) : IDisposable
 
         await response.ReadProblemAsync(HttpStatusCode.TooManyRequests);
         Assert.True(int.Parse(response.Headers.GetValues("Retry-After").Single()) > 0);
+    }
+
+    [Fact]
+    public async Task ParallelGuessesCannotSlipPastTheFailedLoginLimit()
+    {
+        var user = await _client.RegisterAsync();
+        var clients = Enumerable.Range(0, 30).Select(_ => app.NewClient()).ToList();
+
+        var responses = await Task.WhenAll(clients.Select((c, i) =>
+            c.PostAsync("/api/auth/login", new { email = user.Email, password = $"guess {i}" })));
+
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
+        var guesses = responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
+        Assert.InRange(guesses, 1, 10);
+
+        // Refused attempts are not guesses: keep guessing one at a time until refused. In all, exactly ten got through.
+        while ((await _client.PostAsync("/api/auth/login", new { email = user.Email, password = "one more" })).StatusCode == HttpStatusCode.Unauthorized)
+        {
+            guesses++;
+            Assert.True(guesses <= 10, "More than ten guesses were checked in one window.");
+        }
+
+        Assert.Equal(10, guesses);
+        await (await _client.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadProblemAsync(HttpStatusCode.TooManyRequests);
+        clients.ForEach(c => c.Dispose());
+    }
+
+    [Fact]
+    public async Task AStoredHashOfAnotherFormatIsAWrongPasswordNotAnError()
+    {
+        var email = $"foreign-{Guid.NewGuid():N}@example.com";
+        await app.Database.ExecuteAsync("INSERT INTO users (email, password_hash, name) VALUES ($1, '$2b$10$notAnIdentityHash', 'Foreign')", email);
+
+        var problem = await (await _client.PostAsync("/api/auth/login", new { email, password = "whatever123" })).ReadProblemAsync(HttpStatusCode.Unauthorized);
+
+        Assert.Equal("Invalid email or password", problem.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task TwoSwitchesWithOneTokenYieldOneSession()
+    {
+        var owner = await _client.RegisterAsync();
+        var user = await _client.RegisterAsync();
+        await _client.AddMemberAsync(owner, user, "member");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            _client.PostAsync("/api/auth/switch", new { workspaceId = owner.WorkspaceId }, user.Token)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -69,6 +69,8 @@ public sealed class ContactTests(AppFixture app) : IDisposable
         Assert.True(updated.GetProperty("updatedAt").GetDateTimeOffset() > updated.GetProperty("createdAt").GetDateTimeOffset());
 
         await (await _client.PatchAsync($"{Contacts(owner)}/{id}", new { firstName = "" }, owner.Token)).ReadProblemAsync(HttpStatusCode.BadRequest);
+        await (await _client.PatchAsync($"{Contacts(owner)}/{id}", new { firstName = "   " }, owner.Token)).ReadProblemAsync(HttpStatusCode.BadRequest);
+        await (await _client.PatchAsync($"{Contacts(owner)}/{id}", new { email = "not an email" }, owner.Token)).ReadProblemAsync(HttpStatusCode.BadRequest);
         await (await _client.PatchAsync($"{Contacts(owner)}/{Guid.NewGuid()}", new { firstName = "X" }, owner.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
     }
 

@@ -105,6 +105,7 @@ public sealed class WorkspaceTests(AppFixture app) : IDisposable
         Assert.Equal("Renamed", cleared.GetProperty("name").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.GetProperty("description").ValueKind);
 
+        await (await _client.PatchAsync(path, new { name = "  " }, adminToken)).ReadProblemAsync(HttpStatusCode.BadRequest);
         await (await _client.PatchAsync(path, new { name = "Mine now" }, memberToken)).ReadProblemAsync(HttpStatusCode.Forbidden);
     }
 

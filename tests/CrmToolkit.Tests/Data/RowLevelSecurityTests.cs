@@ -138,6 +138,31 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheWorkspaceRowItselfIsVisibleAndWritableOnlyInItsOwnWorkspace()
+    {
+        var (a, b, userA, _) = await TwoWorkspacesAsync();
+
+        await InWorkspaceAsync(_appRole, null, async connection =>
+        {
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM workspaces"));
+            return 0;
+        });
+        await InWorkspaceAsync(_appRole, a, async connection =>
+        {
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM workspaces"));
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM workspaces WHERE id = $1", a));
+            Assert.Equal(0L, await CountAsync(connection, "WITH d AS (DELETE FROM workspaces WHERE id = $1 RETURNING 1) SELECT count(*) FROM d", b));
+            Assert.Equal(0L, await CountAsync(connection, "WITH u AS (UPDATE workspaces SET name = 'taken' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", b));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO workspaces (id, name, created_by) VALUES ('planted1234567', 'x', $1)", userA));
+            return 0;
+        });
+
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM contacts WHERE workspace_id = $1", b));
+        Assert.Equal("Test workspace", await app.Database.ScalarAsync<string>("SELECT name FROM workspaces WHERE id = $1", b));
+    }
+
+    [Fact]
     public async Task TheWorkspaceSettingNeverOutlivesALeaseOfAPooledConnection()
     {
         var (a, _, _, _) = await TwoWorkspacesAsync();

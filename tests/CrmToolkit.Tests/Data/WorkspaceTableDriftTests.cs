@@ -38,6 +38,10 @@ public sealed class WorkspaceTableDriftTests(AppFixture app)
             """);
 
         Assert.Empty(problems);
+
+        // The tenant row itself is guarded the same way, on its id.
+        Assert.Equal(["True | True | 1"], await app.Database.ListAsync(
+            "SELECT relrowsecurity, relforcerowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) FROM pg_class c WHERE oid = 'workspaces'::regclass"));
     }
 
     [Fact]
