@@ -33,6 +33,13 @@ public static class CrmDataExtensions
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = settings.MaxAutoPrepare;
             }
 
+            // Bounded waits everywhere: for a pooled connection, and for any one statement (server-side).
+            dataSource.ConnectionStringBuilder.Timeout = (int)settings.ConnectionTimeout.TotalSeconds;
+            var statementTimeout = $"-c statement_timeout={(long)settings.StatementTimeout.TotalMilliseconds}";
+            dataSource.ConnectionStringBuilder.Options = string.IsNullOrEmpty(dataSource.ConnectionStringBuilder.Options)
+                ? statementTimeout
+                : $"{dataSource.ConnectionStringBuilder.Options} {statementTimeout}";
+
             if (settings.MaxPoolSize is { } maxPoolSize)
             {
                 dataSource.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
@@ -40,7 +47,9 @@ public static class CrmDataExtensions
         });
         builder.Services.AddPooledDbContextFactory<CrmDbContext>(
             (services, options) => options
-                .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.EnableRetryOnFailure())
+                .UseNpgsql(
+                    services.GetRequiredService<NpgsqlDataSource>(),
+                    npgsql => npgsql.EnableRetryOnFailure(settings.MaxRetryCount, settings.MaxRetryDelay, errorCodesToAdd: null))
                 .AddInterceptors(WorkspaceSetting),
             poolSize: settings.DbContextPoolSize);
 
@@ -65,6 +74,17 @@ public sealed class CrmDataSettings
 
     /// <summary>Npgsql's <c>Max Auto Prepare</c> unless the connection string sets it.</summary>
     public int MaxAutoPrepare { get; set; } = 64;
+
+    /// <summary>How long a request waits for a pooled connection (or to connect) before failing.</summary>
+    public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>PostgreSQL's <c>statement_timeout</c> for every connection.</summary>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of a transient failure (a dropped connection, a restart), and the longest pause between two.</summary>
+    public int MaxRetryCount { get; set; } = 3;
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Overrides the connection string's <c>Maximum Pool Size</c> when set.</summary>
     public int? MaxPoolSize { get; set; }

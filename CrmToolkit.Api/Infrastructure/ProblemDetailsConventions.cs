@@ -22,7 +22,7 @@ public static class ProblemDetailsConventions
                 }
             }
         });
-        services.AddExceptionHandler<ClientErrorExceptionHandler>();
+        services.AddExceptionHandler<ExpectedExceptionHandler>();
         return services;
     }
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using CrmToolkit.Tests.Infrastructure;
@@ -15,55 +13,19 @@ namespace CrmToolkit.Tests.Api;
 public sealed class ScaleOutTests(AppFixture app) : IAsyncLifetime
 {
     private readonly ApiClient _first = app.NewClient();
-    private Process _secondApi = null!;
+    private ApiProcess _secondApi = null!;
     private ApiClient _second = null!;
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
-        var apiDirectory = Path.GetDirectoryName(new Projects.CrmToolkit_Api().ProjectPath)!;
-        var apiDll = Path.Combine(apiDirectory, "bin", testBin.Parent!.Name, testBin.Name, "CrmToolkit.Api.dll");
-        var start = new ProcessStartInfo("dotnet", $"\"{apiDll}\" --urls http://127.0.0.1:{port}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = apiDirectory,
-        };
-        start.Environment["ConnectionStrings__crm"] = app.AppConnectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Auth__Sessions__PurgeInterval"] = AppFixture.PurgeInterval.ToString();
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        _secondApi = Process.Start(start)!;
-        _ = _secondApi.StandardOutput.ReadToEndAsync();
-        _ = _secondApi.StandardError.ReadToEndAsync();
-
-        _second = new ApiClient(new Uri($"http://127.0.0.1:{port}"));
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if ((await _second.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "The second API instance did not become healthy within 60 s.");
-            await Task.Delay(250);
-        }
+        _secondApi = await ApiProcess.StartAsync(app);
+        _second = _secondApi.NewClient();
     }
 
     public Task DisposeAsync()
     {
         _first.Dispose();
         _second.Dispose();
-        _secondApi.Kill(entireProcessTree: true);
-        _secondApi.WaitForExit(10_000);
         _secondApi.Dispose();
         return Task.CompletedTask;
     }
@@ -136,12 +98,5 @@ public sealed class ScaleOutTests(AppFixture app) : IAsyncLifetime
 
         Assert.True(api.TryGetLastAnnotation<ReplicaAnnotation>(out var replicas));
         Assert.Equal(3, replicas.Replicas);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -7,10 +7,11 @@ namespace CrmToolkit.Api.Infrastructure;
 
 /// <summary>
 /// Maps the exceptions that mean a client mistake to a 4xx ProblemDetails: a body that cannot be read
-/// (malformed JSON, too large) keeps its status, a unique violation is a 409. The response names the rule
-/// that was broken, never the SQL or the constraint's internals. Everything else stays a plain 500.
+/// (malformed JSON, too large) keeps its status, a unique violation is a 409, a database that cannot serve
+/// the request in time is a 503 with <c>Retry-After</c>. The response names the rule that was broken, never
+/// the SQL or the constraint's internals. Everything else stays a plain 500.
 /// </summary>
-public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService problemDetails, ILogger<ClientErrorExceptionHandler> logger)
+public sealed partial class ExpectedExceptionHandler(IProblemDetailsService problemDetails, ILogger<ExpectedExceptionHandler> logger)
     : IExceptionHandler
 {
     private static readonly Dictionary<string, string> ConflictMessages = new(StringComparer.Ordinal)
@@ -35,6 +36,12 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres } => Conflict(postgres),
             // The row was deleted between our read and our write.
             DbUpdateConcurrencyException => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not Found" },
+            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service Unavailable",
+                Detail = "The database is busy or unreachable. Try again shortly.",
+            },
             _ => null,
         };
         if (problem is null)
@@ -44,12 +51,35 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
 
         LogClientError(problem.Status ?? 400, exception.GetType().Name);
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    /// <summary>
+    /// The database could not serve the request in time, or at all, even after the execution strategy's
+    /// retries: no connection free in the pool, a statement timeout, a lost or refused connection.
+    /// </summary>
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException
+                or NpgsqlException { IsTransient: true }
+                or PostgresException { SqlState: PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private ProblemDetails Conflict(PostgresException postgres)
