@@ -104,6 +104,39 @@ public sealed class MigrationTests(AppFixture app)
         Assert.Equal(PostgresErrorCodes.InvalidPassword, ex.SqlState);
     }
 
+    [Fact]
+    public async Task WithNoDatabaseTheWorkerRetriesForABoundedTimeThenExitsNonZeroWithOneClearMessage()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+        var workerDirectory = Path.GetDirectoryName(new Projects.CrmToolkit_MigrationWorker().ProjectPath)!;
+        var worker = Path.Combine(workerDirectory, "bin", testBin.Parent!.Name, testBin.Name, "CrmToolkit.MigrationWorker.dll");
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // nothing listens there now
+
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", $"\"{worker}\"")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workerDirectory,
+        };
+        start.Environment["ConnectionStrings__crm"] = $"Host=127.0.0.1;Port={closedPort};Username=postgres;Password=unused;Database=crm";
+        start.Environment["Crm__Data__MaxRetryDelay"] = "00:00:00.500";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(cts.Token);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)); // it retried, and it stopped
+        var log = await output + await errors;
+        Assert.Contains("Database migration failed:", log);
+        Assert.DoesNotContain("Password=unused", log);
+    }
+
     private static CrmDbContext CreateContext(string connectionString) =>
         new(new DbContextOptionsBuilder<CrmDbContext>()
             .UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure())
