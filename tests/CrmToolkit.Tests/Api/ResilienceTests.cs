@@ -4,14 +4,40 @@ using CrmToolkit.Tests.Infrastructure;
 
 namespace CrmToolkit.Tests.Api;
 
-/// <summary>
-/// When the database cannot serve a request in time (no connection free in the pool, a statement that runs
-/// too long), the caller gets a 503 ProblemDetails with Retry-After within a bounded time: never a hang, never
-/// a 500. Uses its own API instance with a two-connection pool and short timeouts.
-/// </summary>
+/// <summary>The API under database faults: lost connections are retried, an overloaded database is a 503.</summary>
 [Collection(AppCollection.Name)]
-public sealed class OverloadTests(AppFixture app)
+public sealed class ResilienceTests(AppFixture app)
 {
+    [Fact]
+    public async Task ConnectionsTerminatedByTheServerAreRetriedAndTheNextRequestsSucceed()
+    {
+        using var client = app.NewClient();
+        var owner = await client.RegisterAsync();
+        var role = new Npgsql.NpgsqlConnectionStringBuilder(app.AppConnectionString).Username!;
+
+        for (var round = 0; round < 3; round++)
+        {
+            // The API keeps pooled connections open; every one of them dies under it, as in a failover or an
+            // idle-connection reaper.
+            await (await client.GetAsync("/api/me", owner.Token)).ReadJsonAsync(HttpStatusCode.OK);
+            var killed = await app.Database.ScalarAsync<long>(
+                "SELECT count(*) FILTER (WHERE k) FROM (SELECT pg_terminate_backend(pid) AS k FROM pg_stat_activity WHERE usename = $1) t", role);
+            Assert.True(killed >= 1, "No connection of the API was open to terminate.");
+
+            await (await client.GetAsync("/api/me", owner.Token)).ReadJsonAsync(HttpStatusCode.OK);
+            await (await client.PostAsync($"/api/workspaces/{owner.WorkspaceId}/contacts", new { firstName = $"After kill {round}" }, owner.Token))
+                .ReadJsonAsync(HttpStatusCode.Created);
+            await (await client.GetAsync($"/api/workspaces/{owner.WorkspaceId}/members", owner.Token)).ReadJsonAsync(HttpStatusCode.OK);
+        }
+
+        Assert.Equal(3L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM contacts WHERE workspace_id = $1", owner.WorkspaceId));
+    }
+
+    /// <summary>
+    /// When the database cannot serve a request in time (no connection free in the pool, a statement that
+    /// runs too long), the caller gets a 503 ProblemDetails with Retry-After within a bounded time: never a
+    /// hang, never a 500. Uses its own API instance with a two-connection pool and short timeouts.
+    /// </summary>
     [Fact]
     public async Task AnExhaustedPoolIsA503WithinBoundedTimeAndTheApiRecovers()
     {
