@@ -167,7 +167,7 @@ public sealed class AuthTests(AppFixture app) : IDisposable
 
         Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
         var guesses = responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
-        Assert.InRange(guesses, 1, 10);
+        Assert.InRange(guesses, 0, 10); // all 30 may even be refused, when every insert lands before any count
 
         // Refused attempts are not guesses: keep guessing one at a time until refused. In all, exactly ten got through.
         while ((await _client.PostAsync("/api/auth/login", new { email = user.Email, password = "one more" })).StatusCode == HttpStatusCode.Unauthorized)
