@@ -22,7 +22,10 @@ namespace CrmToolkit.Data;
 /// </summary>
 public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
 {
-    /// <summary>The name of the workspace query filter, for the few explicit paths that lift it.</summary>
+    /// <summary>
+    /// The name of the workspace query filter. No API code lifts it: cross-workspace reads go through
+    /// <see cref="CrossWorkspace"/>'s database functions. Tests and tools may name it to lift it on purpose.
+    /// </summary>
     public const string WorkspaceFilter = "Workspace";
 
     public DbSet<User> Users => Set<User>();

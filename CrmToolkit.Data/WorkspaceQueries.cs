@@ -13,6 +13,16 @@ public static class WorkspaceQueries
                 .Select(m => (WorkspaceRole?)m.Role)
                 .FirstOrDefault());
 
+    /// <summary>
+    /// The user with this email, compared case-insensitively the way the unique index <c>users_email_unique</c>
+    /// (on <c>lower(email)</c>) does, so the lookup is served by it.
+    /// </summary>
+    public static IQueryable<User> WithEmail(this IQueryable<User> users, string email)
+    {
+        var trimmed = email.Trim();
+        return users.Where(u => u.Email.ToLower() == trimmed.ToLower());
+    }
+
     /// <summary>Restricts <paramref name="query"/> to the rows of one workspace.</summary>
     public static IQueryable<T> InWorkspace<T>(this IQueryable<T> query, WorkspaceId workspaceId)
         where T : class, IWorkspaceScoped =>

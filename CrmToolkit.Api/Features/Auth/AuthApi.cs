@@ -92,8 +92,7 @@ public static class AuthApi
             return AuthRateLimiting.TooManyRequests(httpContext, wait);
         }
 
-        var email = request.Email.Trim();
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Email.ToLower() == email.ToLower(), cancellationToken);
+        var user = await db.Users.WithEmail(request.Email).SingleOrDefaultAsync(cancellationToken);
         var verification = PasswordVerificationResult.Failed;
         if (user is null)
         {
@@ -153,7 +152,6 @@ public static class AuthApi
     private static async Task<Results<Ok<SignedInResponse>, NotFound, UnauthorizedHttpResult>> Switch(
         SwitchRequest request,
         CurrentSession current,
-        IDbContextFactory<CrmDbContext> pool,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
         CrmTelemetry telemetry,
@@ -166,18 +164,13 @@ public static class AuthApi
             return TypedResults.NotFound();
         }
 
-        MembershipInfo? membership;
-        await using (var db = await pool.CreateDbContextAsync(cancellationToken))
-        {
-            membership = await CrossWorkspace.FindMembershipAsync(db, caller.User.Id, target, cancellationToken);
-        }
-
+        await using var targetDb = contexts.CreateDbContext(target);
+        var membership = await CrossWorkspace.FindMembershipAsync(targetDb, caller.User.Id, target, cancellationToken);
         if (membership is null)
         {
             return TypedResults.NotFound();
         }
 
-        await using var targetDb = contexts.CreateDbContext(target);
         var session = await targetDb.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             await using var transaction = await targetDb.Database.BeginTransactionAsync(ct);

@@ -53,8 +53,7 @@ public static class MembersApi
             return Forbidden("Only an owner can make someone an owner.");
         }
 
-        var email = request.Email.Trim();
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email.ToLower() == email.ToLower(), cancellationToken);
+        var user = await db.Users.AsNoTracking().WithEmail(request.Email).SingleOrDefaultAsync(cancellationToken);
         if (user is null)
         {
             return TypedResults.Problem(
