@@ -81,16 +81,22 @@ public sealed class AuthTests(AppFixture app) : IDisposable
     [Fact]
     public async Task ParallelRegistrationsOfOneEmailLetExactlyOneThrough()
     {
-        var email = $"race-{Guid.NewGuid():N}@example.com";
         var clients = Enumerable.Range(0, 50).Select(_ => app.NewClient()).ToList();
+        for (var round = 0; round < 3; round++)
+        {
+            // Fifty clients at once; the later rounds vary the case, which the unique index must also catch.
+            var email = $"race-{Guid.NewGuid():N}@example.com";
+            var responses = await Task.WhenAll(clients.Select((c, i) =>
+                c.PostAsync("/api/auth/register", new { email = round == 0 || i % 2 == 0 ? email : email.ToUpperInvariant(), password = "correct horse", name = "Racer" })));
 
-        var responses = await Task.WhenAll(clients.Select(c =>
-            c.PostAsync("/api/auth/register", new { email, password = "correct horse", name = "Racer" })));
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+            Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r =>
+                Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Conflict, HttpStatusCode.TooManyRequests }));
+            Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE lower(email) = $1", email));
+            Assert.Equal(1L, await app.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM workspaces w JOIN users u ON u.id = w.created_by WHERE lower(u.email) = $1", email));
+        }
 
-        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
-        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r =>
-            Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Conflict, HttpStatusCode.TooManyRequests }));
-        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE lower(email) = $1", email));
         clients.ForEach(c => c.Dispose());
     }
 
@@ -296,6 +302,37 @@ public sealed class AuthTests(AppFixture app) : IDisposable
         var response = await _client.GetAsync("/api/me", user.Token);
         await response.ReadProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = $1", Sha256Hex(user.Token)));
+    }
+
+    /// <summary>
+    /// Requests race a logout on the same token: each in-flight one is served or refused (never an error), and
+    /// from the moment the logout has answered, every request with that token is refused.
+    /// </summary>
+    [Fact]
+    public async Task LogoutRacingRequestsOnTheSameTokenWinsFromTheMomentItCommits()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var user = await _client.RegisterAsync();
+            var racing = Enumerable.Range(0, 12)
+                .Select(i => i % 3 == 0
+                    ? _client.PostAsync($"/api/workspaces/{user.WorkspaceId}/contacts", new { firstName = $"Racer {i}" }, user.Token)
+                    : _client.GetAsync("/api/me", user.Token))
+                .ToList();
+            var logout = _client.PostAsync("/api/auth/logout", null, user.Token);
+
+            await (await logout).ReadJsonAsync(HttpStatusCode.NoContent);
+            await (await _client.GetAsync("/api/me", user.Token)).ReadProblemAsync(HttpStatusCode.Unauthorized);
+            await (await _client.PostAsync($"/api/workspaces/{user.WorkspaceId}/contacts", new { firstName = "After logout" }, user.Token))
+                .ReadProblemAsync(HttpStatusCode.Unauthorized);
+
+            var responses = await Task.WhenAll(racing);
+            Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Created, HttpStatusCode.Unauthorized }));
+            Assert.Equal(
+                responses.Count(r => r.StatusCode == HttpStatusCode.Created),
+                await app.Database.ScalarAsync<long>("SELECT count(*) FROM contacts WHERE workspace_id = $1", user.WorkspaceId));
+            Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE user_id = $1", user.UserId));
+        }
     }
 
     public static TheoryData<string?> BadAuthorizationHeaders => new()

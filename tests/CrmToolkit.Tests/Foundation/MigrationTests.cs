@@ -66,30 +66,34 @@ public sealed class MigrationTests(AppFixture app)
     [Fact]
     public async Task SeveralWorkersAtOnceOnAnEmptyDatabaseEndWithOneSchema()
     {
-        var databaseName = $"crm_concurrent_{Guid.NewGuid():N}"[..30];
-        var connectionString = new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = databaseName }.ConnectionString;
-        try
+        for (var round = 0; round < 3; round++)
         {
-            var workers = Enumerable.Range(0, 4).Select(async _ =>
+            var databaseName = $"crm_concurrent_{Guid.NewGuid():N}"[..30];
+            var connectionString = new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = databaseName }.ConnectionString;
+            try
             {
-                await using var db = CreateContext(connectionString);
-                // Grants for the application role too (no password: the running API's role stays as it is).
-                return await DatabaseMigrator.MigrateAsync(db, new ApplicationRoleSettings(), CancellationToken.None);
-            });
-            var applied = await Task.WhenAll(workers);
+                // Four workers on a database that does not exist yet: they also race to create it.
+                var workers = Enumerable.Range(0, 4).Select(async _ =>
+                {
+                    await using var db = CreateContext(connectionString);
+                    // Grants for the application role too (no password: the running API's role stays as it is).
+                    return await DatabaseMigrator.MigrateAsync(db, new ApplicationRoleSettings(), CancellationToken.None);
+                });
+                var applied = await Task.WhenAll(workers);
 
-            using var model = CreateContext(connectionString);
-            // Every migration was applied exactly once, by one of the workers.
-            Assert.Equal(model.Database.GetMigrations().Order(), applied.SelectMany(a => a).Order());
-            Assert.Single(applied, a => a.Count > 0);
+                using var model = CreateContext(connectionString);
+                // Every migration was applied exactly once, by one of the workers.
+                Assert.Equal(model.Database.GetMigrations().Order(), applied.SelectMany(a => a).Order());
+                Assert.Single(applied, a => a.Count > 0);
 
-            await using var fresh = NpgsqlDataSource.Create(connectionString);
-            Assert.Equal(await app.Database.SchemaFingerprintAsync(), await fresh.SchemaFingerprintAsync());
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await app.Database.ExecuteAsync($"DROP DATABASE IF EXISTS {databaseName} WITH (FORCE)");
+                await using var fresh = NpgsqlDataSource.Create(connectionString);
+                Assert.Equal(await app.Database.SchemaFingerprintAsync(), await fresh.SchemaFingerprintAsync());
+            }
+            finally
+            {
+                NpgsqlConnection.ClearAllPools();
+                await app.Database.ExecuteAsync($"DROP DATABASE IF EXISTS {databaseName} WITH (FORCE)");
+            }
         }
     }
 
@@ -107,32 +111,20 @@ public sealed class MigrationTests(AppFixture app)
     [Fact]
     public async Task WithNoDatabaseTheWorkerRetriesForABoundedTimeThenExitsNonZeroWithOneClearMessage()
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
-        var workerDirectory = Path.GetDirectoryName(new Projects.CrmToolkit_MigrationWorker().ProjectPath)!;
-        var worker = Path.Combine(workerDirectory, "bin", testBin.Parent!.Name, testBin.Name, "CrmToolkit.MigrationWorker.dll");
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // nothing listens there now
+        var closedPort = ProcessHelpers.FreePort(); // nothing listens there now
 
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", $"\"{worker}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workerDirectory,
-        };
-        start.Environment["ConnectionStrings__crm"] = $"Host=127.0.0.1;Port={closedPort};Username=postgres;Password=unused;Database=crm";
-        start.Environment["Crm__Data__MaxRetryDelay"] = "00:00:00.500";
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(cts.Token);
+        var (exitCode, log) = await ProcessHelpers.RunDllAsync(
+            BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
+            new Dictionary<string, string>
+            {
+                ["ConnectionStrings__crm"] = $"Host=127.0.0.1;Port={closedPort};Username=postgres;Password=unused;Database=crm",
+                ["Crm__Data__MaxRetryDelay"] = "00:00:00.500",
+            },
+            TimeSpan.FromSeconds(90));
 
-        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(1, exitCode);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)); // it retried, and it stopped
-        var log = await output + await errors;
         Assert.Contains("Database migration failed:", log);
         Assert.DoesNotContain("Password=unused", log);
     }

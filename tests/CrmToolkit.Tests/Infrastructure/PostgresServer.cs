@@ -1,0 +1,120 @@
+using Npgsql;
+
+namespace CrmToolkit.Tests.Infrastructure;
+
+/// <summary>
+/// A PostgreSQL server of the test's own (not the AppHost's), on a throw-away data directory and a free loopback
+/// port, that the test can stop, start and restart: for faults the shared server must not suffer. Migrated by
+/// the real migration worker, which also creates the application role.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    // A throw-away cluster on 127.0.0.1 that lives as long as one test: not a secret worth a parameter.
+    private const string OwnerPassword = "fault-test-owner";
+    private const string AppPassword = "fault-test-app";
+
+    private readonly string _directory;
+    private readonly string _binDirectory;
+
+    private PostgresServer(string directory, string binDirectory, int port)
+    {
+        _directory = directory;
+        _binDirectory = binDirectory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The owner of the crm database (the migration worker's role).</summary>
+    public string OwnerConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Password={OwnerPassword};Database=crm";
+
+    /// <summary>The API's role, under row-level security.</summary>
+    public string AppConnectionString => $"Host=127.0.0.1;Port={Port};Username=crm_app;Password={AppPassword};Database=crm";
+
+    /// <summary>initdb, start, and migrate with the worker (exit code 0 or the test fails with its output).</summary>
+    public static async Task<PostgresServer> StartMigratedAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", $"pg-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "pwfile"), OwnerPassword);
+        var server = new PostgresServer(directory, FindBinDirectory(), ProcessHelpers.FreePort());
+        if (Environment.IsPrivilegedProcess)
+        {
+            await ProcessHelpers.RunAsync("chown", ["-R", "postgres:postgres", directory]);
+        }
+
+        await server.RunAsServerUserAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", $"--pwfile={Path.Combine(directory, "pwfile")}",
+            "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
+        await server.StartAsync();
+
+        var (exitCode, output) = await ProcessHelpers.RunDllAsync(
+            BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
+            new Dictionary<string, string>
+            {
+                ["ConnectionStrings__crm"] = server.OwnerConnectionString,
+                ["Crm__AppRole__Password"] = AppPassword,
+            },
+            TimeSpan.FromSeconds(90));
+        Assert.True(exitCode == 0, $"The migration worker exited {exitCode}:\n{output}");
+        return server;
+    }
+
+    private string DataDirectory => Path.Combine(_directory, "data");
+
+    /// <summary>Starts the server and waits until it accepts connections.</summary>
+    public Task StartAsync() => RunAsServerUserAsync("pg_ctl", "start", "-w", "-t", "60", "-D", DataDirectory,
+        "-l", Path.Combine(_directory, "server.log"),
+        "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
+
+    /// <summary>A fast shutdown: open transactions are rolled back, clients are disconnected.</summary>
+    public Task StopAsync() => RunAsServerUserAsync("pg_ctl", "stop", "-w", "-m", "fast", "-D", DataDirectory);
+
+    public NpgsqlDataSource OwnerDataSource() => NpgsqlDataSource.Create(OwnerConnectionString);
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            await RunAsServerUserAsync("pg_ctl", "stop", "-w", "-m", "immediate", "-D", DataDirectory);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped.
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Under the temp directory; nothing else uses it.
+        }
+    }
+
+    private async Task RunAsServerUserAsync(string program, params string[] arguments)
+    {
+        var path = Path.Combine(_binDirectory, program);
+        var (command, prefix) = Environment.IsPrivilegedProcess
+            ? ("setpriv", new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", path })
+            : (path, []);
+        await ProcessHelpers.RunAsync(command, [.. prefix, .. arguments], workingDirectory: _directory);
+    }
+
+    /// <summary>The newest /usr/lib/postgresql/N/bin with pg_ctl, else pg_ctl's folder on PATH (as the AppHost's local mode).</summary>
+    private static string FindBinDirectory()
+    {
+        const string debianRoot = "/usr/lib/postgresql";
+        var debian = Directory.Exists(debianRoot)
+            ? Directory.GetDirectories(debianRoot)
+                .Select(dir => Path.Combine(dir, "bin"))
+                .Where(bin => File.Exists(Path.Combine(bin, "pg_ctl")))
+                .OrderByDescending(bin => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var v) ? v : -1)
+                .FirstOrDefault()
+            : null;
+        return debian
+            ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).FirstOrDefault(dir => File.Exists(Path.Combine(dir, "pg_ctl")))
+            ?? throw new InvalidOperationException("PostgreSQL server binaries (pg_ctl, initdb) were not found; install the PostgreSQL server.");
+    }
+}
