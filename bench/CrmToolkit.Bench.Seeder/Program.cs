@@ -27,7 +27,8 @@ if (args.Length < 3)
     return 2;
 }
 
-await using var dataSource = NpgsqlDataSource.Create(args[1]);
+// Bulk work: no client-side command timeout (COPY of millions of rows, index builds).
+await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(args[1]) { CommandTimeout = 0 }.ConnectionString);
 return args[0] switch
 {
     "seed" => await SeedAsync(dataSource, int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)),
@@ -66,6 +67,9 @@ static async Task<int> SeedAsync(NpgsqlDataSource dataSource, int workspaces)
         }
     }
 
+    // Secondary indexes (not those behind a primary key or unique constraint) are dropped for the load and
+    // rebuilt afterwards from their own definitions (pg_get_indexdef), exactly as the migrations made them.
+    var secondaryIndexes = await DropSecondaryIndexesAsync(connection);
     await using (var copy = await connection.BeginBinaryImportAsync(
         "COPY users (id, email, password_hash, name, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
     {
@@ -168,13 +172,54 @@ static async Task<int> SeedAsync(NpgsqlDataSource dataSource, int workspaces)
 
     Console.WriteLine($"contacts: {(long)workspaces * ContactsPerWorkspace} in {clock.Elapsed.TotalSeconds:F1} s");
 
-    await using (var analyze = new NpgsqlCommand("VACUUM ANALYZE", connection) { CommandTimeout = 0 })
+    foreach (var definition in secondaryIndexes)
+    {
+        await using var create = new NpgsqlCommand(definition, connection);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    Console.WriteLine($"{secondaryIndexes.Count} secondary indexes rebuilt in {clock.Elapsed.TotalSeconds:F1} s");
+
+    await using (var analyze = new NpgsqlCommand("VACUUM ANALYZE", connection))
     {
         await analyze.ExecuteNonQueryAsync();
     }
 
     Console.WriteLine($"vacuum analyze done in {clock.Elapsed.TotalSeconds:F1} s");
     return 0;
+}
+
+static async Task<List<string>> DropSecondaryIndexesAsync(NpgsqlConnection connection)
+{
+    var definitions = new List<(string Name, string Definition)>();
+    await using (var list = new NpgsqlCommand("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+          FROM pg_index i
+          JOIN pg_class t ON t.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = 'public' AND t.relname IN ('users', 'workspaces', 'workspace_members', 'contacts')
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+        """, connection))
+    await using (var reader = await list.ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            definitions.Add((reader.GetString(0), reader.GetString(1)));
+        }
+    }
+
+    foreach (var (name, _) in definitions)
+    {
+        await using var drop = new NpgsqlCommand($"DROP INDEX {name}", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    await using (var memory = new NpgsqlCommand("SET maintenance_work_mem = '512MB'", connection))
+    {
+        await memory.ExecuteNonQueryAsync();
+    }
+
+    return definitions.ConvertAll(d => d.Definition);
 }
 
 static async Task WriteOrNull(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type)
