@@ -155,7 +155,7 @@ pgbench_run() { # db scenario connections seconds
     | awk '{ a[NR] = $1 } END { printf "%.3f %.3f\n", a[int(NR * 0.5) + 1] / 1000, a[int(NR * 0.99) + 1] / 1000 }')
   awk -v p50="$p50" -v p99="$p99" '/^tps = / { tps = $3 } /^number of failed transactions/ { fail = $5 }
        /^number of transactions actually processed/ { split($6, a, "/"); n = a[1] }
-       END { printf "%s %s %s %s %s\n", tps, p50, p99, (fail == "" ? 0 : fail), n }' "$RUN/pgbench.out"
+       END { printf "%.2f %s %s %s %s\n", tps, p50, p99, (fail == "" ? 0 : fail), n }' "$RUN/pgbench.out"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
@@ -276,8 +276,9 @@ if [ "$BENCH_SUITE" = 1 ]; then
   log "Test suite wall time (dotnet test)"
   start=$(date +%s.%N)
   dotnet test -v q -nologo >"$RUN/suite.log" 2>&1 && result=green || result=RED
-  SUITE_SECONDS="$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') ($result)"
-  echo "   $SUITE_SECONDS s"
+  SUITE_SECONDS="$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')"
+  SUITE_SECONDS="$SUITE_SECONDS s, $result, $(grep -Eo 'Passed: +[0-9]+' "$RUN/suite.log" | tail -1 | awk '{ print $2 }') passed"
+  echo "   $SUITE_SECONDS"
 fi
 
 # ---------------------------------------------------------------------------------------------- report
@@ -302,7 +303,7 @@ REPORT=$ROOT/bench/results/report.md
   echo "|---|---|"
   echo "| migrate an empty database (worker process, start to exit) | ${MIGRATE_EMPTY} s |"
   echo "| \`dotnet run --project CrmToolkit.AppHost\` (local mode, warm build) to API healthy | ${APPHOST_SECONDS} s |"
-  echo "| \`dotnet test\` wall time (BENCH_SUITE=1) | ${SUITE_SECONDS} s |"
+  echo "| \`dotnet test\` wall time (BENCH_SUITE=1) | ${SUITE_SECONDS} |"
   for set in "${SET_LIST[@]}"; do
     echo
     echo "## Set \`$set\`: $(workspaces_of "$set") workspaces, $(( $(workspaces_of "$set") * 10 )) memberships, $(( $(workspaces_of "$set") * 20 )) contacts"
