@@ -1,6 +1,7 @@
 using CrmToolkit.Data.Configurations;
 using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CrmToolkit.Data;
 
@@ -32,22 +33,54 @@ public static class CrossWorkspace
     /// Session lookup for authentication, in one round trip, within the one workspace the token names.
     /// <c>null</c> when unknown or its membership is gone.
     /// </summary>
-    public static async Task<SessionInfo?> FindSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken)
-    {
-        var row = await db.Database.SqlQuery<SessionRow>($"""
-            SELECT session_id AS "SessionId", session_created_at AS "SessionCreatedAt", expires_at AS "ExpiresAt",
-                   role AS "Role", joined_at AS "JoinedAt", user_id AS "UserId", email AS "Email", name AS "Name",
-                   user_created_at AS "UserCreatedAt", user_updated_at AS "UserUpdatedAt",
-                   workspace_id AS "WorkspaceId", workspace_name AS "WorkspaceName", description AS "Description",
-                   created_by AS "CreatedBy", workspace_created_at AS "WorkspaceCreatedAt", workspace_updated_at AS "WorkspaceUpdatedAt"
-              FROM crm_session({workspaceId.Value}, {sessionId})
-            """).SingleOrDefaultAsync(cancellationToken);
+    /// <remarks>
+    /// Every authenticated request runs this, so it is a plain prepared command on the context's connection
+    /// (Npgsql auto-prepares it) rather than a LINQ query composed over SQL: no expression tree, no query-cache
+    /// lookup, no materializer. It still runs under the context's execution strategy, so transient failures
+    /// are retried exactly as EF's queries are.
+    /// </remarks>
+    public static Task<SessionInfo?> FindSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(
+            (db, workspaceId.Value, sessionId),
+            static async (_, state, cancellationToken) =>
+            {
+                var (db, workspaceId, sessionId) = state;
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                try
+                {
+                    await using var command = db.Database.GetDbConnection().CreateCommand();
+                    command.CommandText = SessionSql;
+                    command.Parameters.Add(new NpgsqlParameter { Value = workspaceId });
+                    command.Parameters.Add(new NpgsqlParameter { Value = sessionId });
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return null;
+                    }
 
-        return row is null ? null : new SessionInfo(
-            row.SessionId, row.SessionCreatedAt, row.ExpiresAt, RoleNames.FromDatabase(row.Role), row.JoinedAt,
-            new UserInfo(row.UserId, row.Email, row.Name, row.UserCreatedAt, row.UserUpdatedAt),
-            Workspace(row.WorkspaceId, row.WorkspaceName, row.Description, row.CreatedBy, row.WorkspaceCreatedAt, row.WorkspaceUpdatedAt));
-    }
+                    return new SessionInfo(
+                        reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
+                        RoleNames.FromDatabase(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
+                        new UserInfo(reader.GetGuid(5), reader.GetString(6), reader.GetString(7),
+                            reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9)),
+                        Workspace(reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
+                            reader.GetGuid(13), reader.GetFieldValue<DateTimeOffset>(14), reader.GetFieldValue<DateTimeOffset>(15)));
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+            },
+            verifySucceeded: null,
+            cancellationToken);
+
+    /// <summary>The statement <see cref="FindSessionAsync"/> sends (bench/ sends the same text).</summary>
+    public const string SessionSql = """
+        SELECT session_id, session_created_at, expires_at, role, joined_at, user_id, email, name,
+               user_created_at, user_updated_at, workspace_id, workspace_name, description, created_by,
+               workspace_created_at, workspace_updated_at
+          FROM crm_session($1, $2)
+        """;
 
     /// <summary><c>GET /me/workspaces</c>, login and switch: every workspace of a user, most recently joined first.</summary>
     public static async Task<List<MembershipInfo>> MembershipsOfAsync(CrmDbContext db, Guid userId, CancellationToken cancellationToken)
@@ -87,26 +120,6 @@ public static class CrossWorkspace
             CreatedAt = createdAt,
             UpdatedAt = updatedAt,
         };
-
-    private sealed class SessionRow
-    {
-        public required string SessionId { get; init; }
-        public DateTimeOffset SessionCreatedAt { get; init; }
-        public DateTimeOffset ExpiresAt { get; init; }
-        public required string Role { get; init; }
-        public DateTimeOffset JoinedAt { get; init; }
-        public Guid UserId { get; init; }
-        public required string Email { get; init; }
-        public required string Name { get; init; }
-        public DateTimeOffset UserCreatedAt { get; init; }
-        public DateTimeOffset UserUpdatedAt { get; init; }
-        public required string WorkspaceId { get; init; }
-        public required string WorkspaceName { get; init; }
-        public string? Description { get; init; }
-        public Guid CreatedBy { get; init; }
-        public DateTimeOffset WorkspaceCreatedAt { get; init; }
-        public DateTimeOffset WorkspaceUpdatedAt { get; init; }
-    }
 
     private sealed class MembershipRow
     {

@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# The benchmark harness: the API's hot paths side by side with a raw-Npgsql host (R) and pgbench running the
+# same statements (PG), in the same run, on the same data and at the same concurrency. See README "Performance".
+#   flock /tmp/crm-heavy.lock bench/run.sh
+# Options (environment): SETS=small|large|both (both), ROUNDS (5), SECONDS (10 per measurement),
+# CONNECTIONS ("16 64"), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
+# BENCH_SEED_ONLY=1 (only migrate and seed the sets, e.g. the large one ahead of a run).
+# Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK. Writes bench/results/report.md.
+ROUND_SECONDS=$SECONDS # bash imports SECONDS from the environment, then counts up: read it first
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SETS=${SETS:-both}
+ROUNDS=${ROUNDS:-5}
+[ "$ROUND_SECONDS" -gt 0 ] 2>/dev/null || ROUND_SECONDS=10
+CONNECTIONS=${CONNECTIONS:-16 64}
+BENCH_SUITE=${BENCH_SUITE:-0}
+BENCH_APPHOST=${BENCH_APPHOST:-1}
+SEED_VERSION=1 # bump when the seeder's data shape changes: seeded databases are then re-seeded
+SESSIONS=2000
+PGPORT=${PGPORT:-55433}
+API_PORT=5501
+RAW_PORT=5502
+DATA=$ROOT/bench/.data
+PGDATA=$DATA/pg
+RUN=$DATA/run
+PGBIN=$(dirname "$(readlink -f "$(command -v postgres || echo /usr/lib/postgresql/15/bin/postgres)")")
+# A throw-away local cluster on loopback: these passwords protect nothing else.
+OWNER_PW=bench-owner-pw
+APP_PW=bench-app-pw
+
+missing=()
+for tool in wrk pgbench curl dotnet; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+[ -x "$PGBIN/initdb" ] || missing+=("postgresql (server binaries)")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Missing: ${missing[*]}. On Debian/Ubuntu: apt-get install -y wrk postgresql postgresql-contrib curl" >&2
+  exit 1
+fi
+case "$SETS" in small) SET_LIST=(small) ;; large) SET_LIST=(large) ;; both) SET_LIST=(small large) ;; *) echo "SETS=small|large|both" >&2; exit 1 ;; esac
+
+as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi; }
+owner_cs() { echo "Host=127.0.0.1;Port=$PGPORT;Username=postgres;Password=$OWNER_PW;Database=$1"; }
+app_cs() { echo "Host=127.0.0.1;Port=$PGPORT;Username=crm_app;Password=$APP_PW;Database=$1"; }
+psql_owner() { PGPASSWORD=$OWNER_PW psql -h 127.0.0.1 -p "$PGPORT" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+log() { echo "== $(date -u +%H:%M:%S) $*"; }
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------- build
+log "Release builds (API, migration worker, bench seeder, raw host R)"
+for project in CrmToolkit.Api CrmToolkit.MigrationWorker bench/CrmToolkit.Bench.Seeder bench/CrmToolkit.Bench.Raw; do
+  dotnet build "$project" -c Release -v q -nologo >/dev/null
+done
+API_DLL=$ROOT/CrmToolkit.Api/bin/Release/net10.0/CrmToolkit.Api.dll
+WORKER_DLL=$ROOT/CrmToolkit.MigrationWorker/bin/Release/net10.0/CrmToolkit.MigrationWorker.dll
+SEEDER_DLL=$ROOT/bench/CrmToolkit.Bench.Seeder/bin/Release/net10.0/CrmToolkit.Bench.Seeder.dll
+RAW_DLL=$ROOT/bench/CrmToolkit.Bench.Raw/bin/Release/net10.0/CrmToolkit.Bench.Raw.dll
+
+# ---------------------------------------------------------------------------------------------- cluster
+mkdir -p "$DATA" "$RUN" "$ROOT/bench/results"
+if [ ! -f "$PGDATA/PG_VERSION" ]; then
+  log "initdb $PGDATA"
+  rm -rf "$PGDATA"; mkdir -p "$PGDATA"; echo "$OWNER_PW" > "$DATA/pw"
+  [ "$(id -u)" = 0 ] && chown -R postgres: "$DATA"
+  as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --pwfile="$DATA/pw" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$DATA/pw"
+fi
+[ "$(id -u)" = 0 ] && chown -R postgres: "$DATA"
+log "PostgreSQL on 127.0.0.1:$PGPORT"
+# max_connections: pgbench's 64 plus the APIs' pools; pg_stat_statements: statement capture and round-trip counts.
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$DATA/pg.log" -w start -o "-p $PGPORT -c listen_addresses=127.0.0.1 \
+  -c unix_socket_directories='' -c max_connections=300 -c shared_buffers=512MB -c max_wal_size=4GB \
+  -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top" >/dev/null
+psql_owner -d postgres -c "SELECT 1" >/dev/null
+
+migrate() { # database -> seconds
+  local start end
+  start=$(date +%s.%N)
+  ConnectionStrings__crm="$(owner_cs "$1")" Crm__AppRole__Password="$APP_PW" DOTNET_ENVIRONMENT=Production \
+    Logging__LogLevel__Default=Warning dotnet "$WORKER_DLL" >"$RUN/migrate-$1.log" 2>&1 \
+    || { echo "migration of $1 failed:"; cat "$RUN/migrate-$1.log"; exit 1; }
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
+}
+
+log "Migration of an empty database (worker wall time, process start to exit)"
+psql_owner -d postgres -c "DROP DATABASE IF EXISTS crm_empty WITH (FORCE)"
+MIGRATE_EMPTY=$(migrate crm_empty)
+psql_owner -d postgres -c "DROP DATABASE crm_empty WITH (FORCE)"
+echo "   $MIGRATE_EMPTY s"
+
+workspaces_of() { case "$1" in small) echo 1000 ;; large) echo 100000 ;; esac; }
+
+seed() { # set
+  local db=crm_$1 marker=$DATA/seeded-crm_$1
+  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$SEED_VERSION" ] \
+    && psql_owner -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    log "$db: reusing the seeded database (seed version $SEED_VERSION)"
+    migrate "$db" >/dev/null
+    return
+  fi
+  log "$db: seeding $(workspaces_of "$1") workspaces (fixed seed, binary COPY)"
+  rm -f "$marker"
+  psql_owner -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  migrate "$db" >/dev/null
+  dotnet "$SEEDER_DLL" seed "$(owner_cs "$db")" "$(workspaces_of "$1")"
+  echo "$SEED_VERSION" > "$marker"
+}
+
+# ---------------------------------------------------------------------------------------------- processes
+wait_healthy() { # url name log
+  for _ in $(seq 1 120); do curl -sf "$1" >/dev/null && return; sleep 0.5; done
+  echo "$2 did not become healthy:"; tail -50 "$3"; exit 1
+}
+start_hosts() { # db
+  local cs
+  cs=$(app_cs "$1")
+  # Production settings, except the per-address auth limit, which would refuse a load generator at once.
+  ConnectionStrings__crm="$cs" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    Auth__RateLimits__RequestsPerAddress=100000000 \
+    dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT" >"$RUN/api-$1.log" 2>&1 &
+  PIDS+=($!); API_PID=$!
+  ConnectionStrings__crm="$cs" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    dotnet "$RAW_DLL" --urls "http://127.0.0.1:$RAW_PORT" >"$RUN/raw-$1.log" 2>&1 &
+  PIDS+=($!); RAW_PID=$!
+  wait_healthy "http://127.0.0.1:$API_PORT/health" API "$RUN/api-$1.log"
+  wait_healthy "http://127.0.0.1:$RAW_PORT/health" R "$RUN/raw-$1.log"
+}
+stop_hosts() {
+  kill "$API_PID" "$RAW_PID" 2>/dev/null || true
+  wait "$API_PID" "$RAW_PID" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------------------------------------- measurements
+# Each measurement prints one line: rps p50_ms p99_ms errors requests
+wrk_run() { # port script connections seconds tokens-file
+  wrk -t2 -c"$3" -d"$4s" --timeout 30s -s "$ROOT/bench/wrk/$2.lua" "http://127.0.0.1:$1" -- "$5" 2>&1 \
+    | awk '/^BENCH / { print $2, $3, $4, $5, $6 }'
+}
+pgbench_run() { # db scenario connections seconds
+  local args=() p50 p99
+  for f in "$RUN/pgbench-$1-$2"/*.sql; do args+=(-f "$f"); done
+  rm -rf "$RUN/pglog"; mkdir -p "$RUN/pglog"
+  # -l: one line per transaction (3rd column: latency in microseconds), for p50/p99 like wrk's.
+  PGPASSWORD=$APP_PW pgbench -h 127.0.0.1 -p "$PGPORT" -U crm_app -n -M prepared -c "$3" -j 2 -T "$4" \
+    -l --log-prefix="$RUN/pglog/tx" "${args[@]}" "$1" >"$RUN/pgbench.out" 2>"$RUN/pgbench.err" || true
+  read -r p50 p99 < <(cat "$RUN/pglog"/tx* | awk '{ print $3 }' | sort -n \
+    | awk '{ a[NR] = $1 } END { printf "%.3f %.3f\n", a[int(NR * 0.5) + 1] / 1000, a[int(NR * 0.99) + 1] / 1000 }')
+  awk -v p50="$p50" -v p99="$p99" '/^tps = / { tps = $3 } /^number of failed transactions/ { fail = $5 }
+       /^number of transactions actually processed/ { split($6, a, "/"); n = a[1] }
+       END { printf "%.2f %s %s %s %s\n", tps, p50, p99, (fail == "" ? 0 : fail), n }' "$RUN/pgbench.out"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# statements per request: pg_stat_statements over a short, counted wrk run
+statements_per_request() { # db port script tokens
+  psql_owner -d "$1" -c "SELECT pg_stat_statements_reset()" >/dev/null
+  local line requests
+  line=$(wrk_run "$2" "$3" 4 2 "$4"); requests=$(echo "$line" | awk '{ print $5 }')
+  psql_owner -d "$1" -tA -F ' ' -c "SELECT sum(calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+     WHERE d.datname = '$1' AND s.query NOT LIKE '%pg_stat_statements%'
+       AND s.query !~* '^(SET SESSION AUTHORIZATION DEFAULT|RESET ALL|DISCARD|CLOSE ALL|UNLISTEN|SELECT pg_advisory_unlock_all)'" \
+    | awk -v n="$requests" '{ printf "%.2f", $1 / n }'
+}
+
+declare -A RESULT # key: set|scenario|variant|connections -> "rps p50 p99 errors" medians
+declare -A ROUNDS_OF
+record() { # key line
+  ROUNDS_OF[$1]="${ROUNDS_OF[$1]:-} $2;"
+}
+summarize() { # key -> medians of each column
+  local key=$1 rps=() p50=() p99=() err=0 entry entries a b c d
+  IFS=';' read -ra entries <<<"${ROUNDS_OF[$key]}"
+  for entry in "${entries[@]}"; do
+    read -r a b c d _ <<<"$entry" || continue
+    [ -z "${a:-}" ] && continue
+    rps+=("$a"); p50+=("$b"); [ "$c" != "-" ] && p99+=("$c"); err=$((err + ${d%.*}))
+  done
+  RESULT[$key]="$(median "${rps[@]}") $(median "${p50[@]}") $(median "${p99[@]:-}") $err"
+}
+
+run_set() { # set
+  local set=$1 db=crm_$1 tokens=$RUN/crm_$1/tokens.txt logins=$RUN/crm_$1/logins.txt
+  seed "$set"
+  psql_owner -d "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+  dotnet "$SEEDER_DLL" sessions "$(owner_cs "$db")" "$SESSIONS" "$RUN/$db" >/dev/null
+  start_hosts "$db"
+  # pgbench scripts: R's statements (which are the API's, see the statement check below) with one session's
+  # values each; pgbench picks one script per transaction, so the load spreads over 100 sessions.
+  rm -rf "$RUN/pgbench-$db-"*
+  dotnet "$RAW_DLL" --pgbench-scripts "$RUN/pgbench-$db" "$tokens" 100
+
+  log "$db: warm-up"
+  for s in s1 s2; do wrk_run $API_PORT $s 16 5 "$tokens" >/dev/null; wrk_run $RAW_PORT $s 16 5 "$tokens" >/dev/null; done
+  wrk_run $API_PORT s3 16 3 "$tokens" >/dev/null
+  pgbench_run "$db" s2 16 3 >/dev/null
+
+  log "$db: statements per request (pg_stat_statements)"
+  STMTS[$set|S1|API]=$(statements_per_request "$db" $API_PORT s1 "$tokens")
+  STMTS[$set|S1|R]=$(statements_per_request "$db" $RAW_PORT s1 "$tokens")
+  STMTS[$set|S2|API]=$(statements_per_request "$db" $API_PORT s2 "$tokens")
+  STMTS[$set|S2|R]=$(statements_per_request "$db" $RAW_PORT s2 "$tokens")
+  STMTS[$set|S3|API]=$(statements_per_request "$db" $API_PORT s3 "$tokens")
+  psql_owner -d "$db" -tA -c "SELECT calls, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+     WHERE d.datname = '$db' ORDER BY calls DESC LIMIT 12" >"$RUN/statements-$db.txt"
+  echo "   S1 API ${STMTS[$set|S1|API]} R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]} R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}"
+
+  log "$db: EXPLAIN of the S2 page query"
+  dotnet "$RAW_DLL" --explain "$(app_cs "$db")" "$tokens" >"$RUN/explain-$db.txt"
+  grep -q 'Index' "$RUN/explain-$db.txt" && EXPLAIN_OK[$set]=index || EXPLAIN_OK[$set]=NO-INDEX
+
+  for c in $CONNECTIONS; do
+    for r in $(seq 1 "$ROUNDS"); do
+      for s in s1 s2; do
+        record "$set|$s|API|$c" "$(wrk_run $API_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
+        record "$set|$s|R|$c" "$(wrk_run $RAW_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
+        record "$set|$s|PG|$c" "$(pgbench_run "$db" $s "$c" "$ROUND_SECONDS")"
+      done
+      record "$set|s3|API|$c" "$(wrk_run $API_PORT s3 "$c" "$ROUND_SECONDS" "$tokens")"
+      echo "   $db c=$c round $r done"
+    done
+    for key in "$set|s1|API|$c" "$set|s1|R|$c" "$set|s1|PG|$c" "$set|s2|API|$c" "$set|s2|R|$c" "$set|s2|PG|$c" "$set|s3|API|$c"; do
+      summarize "$key"
+    done
+    log "$db c=$c: S1 API ${RESULT[$set|s1|API|$c]} | R ${RESULT[$set|s1|R|$c]} | PG ${RESULT[$set|s1|PG|$c]}"
+    log "$db c=$c: S2 API ${RESULT[$set|s2|API|$c]} | R ${RESULT[$set|s2|R|$c]} | PG ${RESULT[$set|s2|PG|$c]}"
+    log "$db c=$c: S3 API ${RESULT[$set|s3|API|$c]}"
+  done
+
+  # Login is meant to be slow (PBKDF2, 210 000 iterations): one measurement at the lowest concurrency.
+  local c4
+  c4=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
+  log "$db: S4 login at $c4 connections"
+  record "$set|s4|API|$c4" "$(wrk_run $API_PORT s4 "$c4" "$ROUND_SECONDS" "$logins")"
+  summarize "$set|s4|API|$c4"
+  S4_CONNECTIONS=$c4
+  stop_hosts
+}
+
+declare -A STMTS EXPLAIN_OK
+S4_CONNECTIONS=16
+if [ "${BENCH_SEED_ONLY:-0}" = 1 ]; then # prepare the databases (e.g. the large set, once) and stop
+  for set in "${SET_LIST[@]}"; do seed "$set"; done
+  exit 0
+fi
+for set in "${SET_LIST[@]}"; do run_set "$set"; done
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
+
+# ---------------------------------------------------------------------------------------------- AppHost, suite
+APPHOST_SECONDS=-
+if [ "$BENCH_APPHOST" = 1 ]; then
+  log "AppHost: warm build, then dotnet run (local mode) until the API is healthy"
+  dotnet build CrmToolkit.AppHost -v q -nologo >/dev/null
+  start=$(date +%s.%N)
+  dotnet run --project CrmToolkit.AppHost --no-build -- --Postgres:Mode=local >"$RUN/apphost.log" 2>&1 &
+  APPHOST_PID=$!; PIDS+=($APPHOST_PID)
+  for _ in $(seq 1 240); do
+    if curl -sf http://localhost:5480/health >/dev/null 2>&1; then
+      APPHOST_SECONDS=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'); break
+    fi
+    sleep 0.25
+  done
+  kill -TERM "$APPHOST_PID" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$APPHOST_PID" 2>/dev/null || break; sleep 0.5; done
+  echo "   $APPHOST_SECONDS s"
+fi
+SUITE_SECONDS=-
+if [ "$BENCH_SUITE" = 1 ]; then
+  log "Test suite wall time (dotnet test)"
+  start=$(date +%s.%N)
+  dotnet test -v q -nologo >"$RUN/suite.log" 2>&1 && result=green || result=RED
+  SUITE_SECONDS="$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')"
+  SUITE_SECONDS="$SUITE_SECONDS s, $result, $(grep -Eo 'Passed: +[0-9]+' "$RUN/suite.log" | tail -1 | awk '{ print $2 }') passed"
+  echo "   $SUITE_SECONDS"
+fi
+
+# ---------------------------------------------------------------------------------------------- report
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+verdict() { # value op limit
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "-") print "-"; else if ((op == ">=" && v >= l) || (op == "<=" && v <= l)) print "PASS"; else print "MISS" }'
+}
+col() { echo "${RESULT[$1]:-- - - -}" | awk -v n="$2" '{ print $n }'; }
+LOW=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
+HIGH=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | tail -1)
+REPORT=$ROOT/bench/results/report.md
+{
+  echo "# Benchmark: API vs raw Npgsql (R) vs pgbench (PG)"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
+  echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'); .NET SDK $(dotnet --version); $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); pgbench $(pgbench --version | awk '{ print $3 }')."
+  echo "wrk (2 threads), the API, R, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
+  echo "after warm-up (each round: S1 API, S1 R, S1 PG, S2 API, S2 R, S2 PG, S3 API); medians of the rounds."
+  echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
+  echo
+  echo "| | value |"
+  echo "|---|---|"
+  echo "| migrate an empty database (worker process, start to exit) | ${MIGRATE_EMPTY} s |"
+  echo "| \`dotnet run --project CrmToolkit.AppHost\` (local mode, warm build) to API healthy | ${APPHOST_SECONDS} s |"
+  echo "| \`dotnet test\` wall time (BENCH_SUITE=1) | ${SUITE_SECONDS} |"
+  for set in "${SET_LIST[@]}"; do
+    echo
+    echo "## Set \`$set\`: $(workspaces_of "$set") workspaces, $(( $(workspaces_of "$set") * 10 )) memberships, $(( $(workspaces_of "$set") * 20 )) contacts"
+    echo
+    echo "Statements per request (pg_stat_statements, without the connection reset Npgsql pipelines into the first statement of a lease):"
+    echo "S1 API ${STMTS[$set|S1|API]}, R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]}, R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}."
+    echo "S2 page plan: ${EXPLAIN_OK[$set]} (\`bench/.data/run/explain-crm_$set.txt\`)."
+    echo
+    echo "| scenario | variant | connections | req/s | p50 ms | p99 ms | errors | req/s per round |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for s in s1 s2 s3; do
+      for c in $CONNECTIONS; do
+        for v in API R PG; do
+          key="$set|$s|$v|$c"
+          [ -n "${RESULT[$key]:-}" ] || continue
+          rounds=$(echo "${ROUNDS_OF[$key]}" | tr ';' '\n' | awk 'NF { printf "%s ", $1 }')
+          echo "| ${s^^} | $v | $c | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | $rounds|"
+        done
+      done
+    done
+    key="$set|s4|API|$S4_CONNECTIONS"
+    echo "| S4 login | API | $S4_CONNECTIONS | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | (one run; PBKDF2 210 000 iterations) |"
+  done
+  echo
+  echo "## Targets"
+  echo
+  echo "| target | limit | measured | |"
+  echo "|---|---|---|---|"
+  for set in "${SET_LIST[@]}"; do
+    for c in $CONNECTIONS; do
+      for s in s1 s2; do
+        v=$(ratio "$(col "$set|$s|API|$c" 1)" "$(col "$set|$s|R|$c" 1)")
+        echo "| ${s^^} req/s ÷ R ($set, $c conn.) | ≥ 0.90 | $v | $(verdict "$v" '>=' 0.90) |"
+      done
+      v=$(ratio "$(col "$set|s2|API|$c" 1)" "$(col "$set|s2|PG|$c" 1)")
+      echo "| S2 req/s ÷ PG tps ($set, $c conn.) | ≥ 0.25 | $v | $(verdict "$v" '>=' 0.25) |"
+    done
+    for s in s1 s2 s3; do
+      v=$(ratio "$(col "$set|$s|API|$LOW" 3)" "$(col "$set|$s|API|$LOW" 2)")
+      e=$(col "$set|$s|API|$LOW" 4)
+      ok=$(verdict "$v" '<=' 10); [ "$e" = 0 ] || ok=MISS
+      echo "| ${s^^} p99 ÷ p50 at $LOW conn., errors ($set) | ≤ 10, 0 errors | $v, $e errors | $ok |"
+    done
+    if [ "$LOW" != "$HIGH" ]; then
+      for s in s1 s2 s3; do
+        v=$(ratio "$(col "$set|$s|API|$HIGH" 1)" "$(col "$set|$s|API|$LOW" 1)")
+        echo "| ${s^^} req/s at $HIGH ÷ at $LOW conn. ($set) | ≥ 0.9 | $v | $(verdict "$v" '>=' 0.9) |"
+      done
+    fi
+    echo "| statements for S1 ($set) | 1 | ${STMTS[$set|S1|API]} | $(verdict "${STMTS[$set|S1|API]}" '<=' 1.05) |"
+  done
+  if [ "${#SET_LIST[@]}" = 2 ]; then
+    v=$(ratio "$(col "large|s2|API|$LOW" 2)" "$(col "small|s2|API|$LOW" 2)")
+    echo "| S2 p50 large ÷ small ($LOW conn.; plans: ${EXPLAIN_OK[small]}, ${EXPLAIN_OK[large]}) | ≤ 1.3 | $v | $(verdict "$v" '<=' 1.3) |"
+  fi
+  echo "| AppHost start to API healthy, warm build | ≤ 20 s | ${APPHOST_SECONDS} s | $(verdict "$APPHOST_SECONDS" '<=' 20) |"
+} >"$REPORT"
+cat "$REPORT"
