@@ -66,9 +66,11 @@ public sealed partial class DashboardTests(DashboardAppFixture app, ITestOutputH
             var details = page.GetByText("db.system", new() { Exact = false }).First;
             await details.WaitForAsync(new() { Timeout = (float)WaitTimeout.TotalMilliseconds });
             var text = await page.InnerTextAsync("body");
-            output.WriteLine(text);
-            Assert.Contains("postgresql", text, StringComparison.Ordinal);
-            Assert.Contains("crm", text, StringComparison.Ordinal);
+            Assert.Matches(@"db\.system(\.name)?\s+postgresql", text);
+            Assert.Matches(@"db\.namespace\s+crm\b", text);
+            Assert.Matches(@"Source\s+Npgsql", text);
+            Assert.Contains("db.query.text", text, StringComparison.Ordinal);
+            Assert.Matches($@"TraceId\s+{traceId}", text);
         }
         catch (Exception)
         {
