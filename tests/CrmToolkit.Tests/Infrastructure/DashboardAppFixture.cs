@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace CrmToolkit.Tests.Infrastructure;
+
+/// <summary>
+/// A second AppHost, as <c>dotnet run</c> starts it: with the Aspire dashboard and its telemetry (the shared
+/// <see cref="AppFixture"/> runs without both), in Development, on a throw-away data directory and free ports.
+/// For the dashboard test and the database reset commands, which must not disturb the shared app.
+/// </summary>
+public sealed class DashboardAppFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", Guid.NewGuid().ToString("N"));
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>The dashboard's address (unsecured transport, as the http launch profile runs it).</summary>
+    public Uri DashboardAddress { get; private set; } = null!;
+
+    /// <summary>The token of the dashboard's login URL (<c>/login?t=...</c>) that the AppHost prints.</summary>
+    public string BrowserToken { get; private set; } = null!;
+
+    /// <summary>The API's base address (through the orchestrator's proxy, as in development).</summary>
+    public Uri ApiAddress { get; private set; } = null!;
+
+    /// <summary>A client of its own loopback address.</summary>
+    public ApiClient NewClient() => new(ApiAddress);
+
+    /// <summary>Owner connection string of the crm database.</summary>
+    public string ConnectionString { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        // Fixed ports of the launch profile would collide with a developer's running app: take free ones.
+        var (dashboard, otlp, resourceService) = (FreePort(), FreePort(), FreePort());
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
+            [
+                "--ConnectionStrings:crm=",
+                $"--Postgres:DataDirectory={_dataDirectory}",
+                $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
+                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
+                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
+                "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+            ],
+            (options, _) => options.DisableDashboard = false,
+            cts.Token);
+        BrowserToken = builder.Configuration["AppHost:BrowserToken"]
+            ?? throw new InvalidOperationException("The AppHost made no dashboard browser token.");
+
+        App = await builder.BuildAsync(cts.Token);
+        await App.StartAsync(cts.Token);
+
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        await notifications.WaitForResourceAsync("migrator", KnownResourceStates.Finished, cts.Token);
+        await notifications.WaitForResourceHealthyAsync("api", cts.Token);
+
+        ApiAddress = App.GetEndpoint("api", "http");
+        // With randomized ports (Aspire.Hosting.Testing) the dashboard is reached through a proxy of its own port.
+        DashboardAddress = App.GetEndpoint("aspire-dashboard", "http");
+        ConnectionString = await App.GetConnectionStringAsync("crm", cts.Token)
+            ?? throw new InvalidOperationException("The crm database has no connection string.");
+    }
+
+    /// <summary>Owner connections to the crm database (bypass row-level security); dispose after use.</summary>
+    public NpgsqlDataSource OpenDatabase() => NpgsqlDataSource.Create(ConnectionString);
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The server may still be releasing files; the folder is under the temp directory.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
