@@ -1,5 +1,6 @@
 using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,15 +17,15 @@ public static class CrmDataExtensions
     private static readonly WorkspaceSettingInterceptor WorkspaceSetting = new();
 
     /// <summary>
-    /// Registers one <see cref="NpgsqlDataSource"/> for the process (with Aspire's health check, tracing and
-    /// metrics), a pooled <see cref="IDbContextFactory{CrmDbContext}"/> on top of it with transient-error
+    /// Registers one <see cref="NpgsqlDataSource"/> for the process (with Aspire's tracing and metrics, and a
+    /// readiness check that logs no stack traces), a pooled <see cref="IDbContextFactory{CrmDbContext}"/> on top of it with transient-error
     /// retries, and a scoped <see cref="CrmDbContext"/> leased from that pool and bound to the
     /// <see cref="ICurrentWorkspace"/> of the scope.
     /// </summary>
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Crm:Data").Get<CrmDataSettings>() ?? new CrmDataSettings();
-        builder.AddNpgsqlDataSource(ConnectionName, configureDataSourceBuilder: dataSource =>
+        builder.AddNpgsqlDataSource(ConnectionName, npgsql => npgsql.DisableHealthChecks = true, dataSource =>
         {
             // Prepared statements for the hot, repeated queries (session lookup, membership), without
             // changing a line of the queries; a connection string that sets it wins.
@@ -45,12 +46,16 @@ public static class CrmDataExtensions
                 dataSource.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
             }
         });
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(ConnectionName);
         builder.Services.AddPooledDbContextFactory<CrmDbContext>(
             (services, options) => options
                 .UseNpgsql(
                     services.GetRequiredService<NpgsqlDataSource>(),
                     npgsql => npgsql.EnableRetryOnFailure(settings.MaxRetryCount, settings.MaxRetryDelay, errorCodesToAdd: null))
-                .AddInterceptors(WorkspaceSetting),
+                .AddInterceptors(WorkspaceSetting)
+                // A failed query is the caller's exception to handle (the API answers 503 and logs one line);
+                // EF's own error log of it would repeat it with a stack trace, at every outage.
+                .ConfigureWarnings(warnings => warnings.Ignore(CoreEventId.QueryIterationFailed)),
             poolSize: settings.DbContextPoolSize);
 
         // Per-request state goes through a scoped factory, never the pooled context's constructor.

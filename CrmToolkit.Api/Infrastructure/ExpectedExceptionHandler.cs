@@ -49,12 +49,24 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
             return false;
         }
 
-        LogClientError(problem.Status ?? 400, exception.GetType().Name);
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
+            // An operator wants to see these; the innermost exception says why (refused, timeout...), in one line.
+            var cause = exception;
+            while (cause.InnerException is not null)
+            {
+                cause = cause.InnerException;
+            }
+
+            LogDatabaseUnavailable(exception.GetType().Name, cause.GetType().Name, cause.Message);
             httpContext.Response.Headers.RetryAfter = "1";
         }
+        else
+        {
+            LogClientError(problem.Status ?? 400, exception.GetType().Name);
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -97,6 +109,9 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
 
     [LoggerMessage(LogLevel.Debug, "Unique violation on {Constraint}")]
     private partial void LogConflict(string? constraint);
+
+    [LoggerMessage(LogLevel.Warning, "The database could not serve a request ({ExceptionType}), answered 503: {CauseType}: {Cause}")]
+    private partial void LogDatabaseUnavailable(string exceptionType, string causeType, string cause);
 
     [LoggerMessage(LogLevel.Information, "{ExceptionType} mapped to {Status}")]
     private partial void LogClientError(int status, string exceptionType);

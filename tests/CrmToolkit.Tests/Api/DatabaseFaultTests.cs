@@ -106,6 +106,15 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
         Assert.Contains(health, h => h.At > down && h.At < up && h.Health == HttpStatusCode.ServiceUnavailable);
         Assert.Equal(HttpStatusCode.OK, health.Last().Health);
         Assert.All(health, h => Assert.Equal(HttpStatusCode.OK, h.Alive));
+
+        // What the API logged about the outage names no token and no SQL, and holds no stack trace.
+        var (exitCode, log) = await api.StopAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine(log);
+        Assert.Equal(0, exitCode);
+        Assert.All(accounts, a => Assert.DoesNotContain(a.Token.Split('.')[1], log));
+        Assert.DoesNotContain("INSERT INTO", log);
+        Assert.DoesNotContain("SELECT ", log);
+        Assert.DoesNotContain("   at ", log);
     }
 
     [Fact]
