@@ -18,6 +18,9 @@ public static partial class ResponseRules
         " FROM ", "WHERE ", "pbkdf2", "PBKDF2", "password_hash", "passwordHash", "AQAAAA", "crm_session", "System.", "Microsoft.",
     ];
 
+    /// <summary>What no field of a response may be called.</summary>
+    private static readonly string[] SecretFieldNames = ["password", "hash", "stack", "exception", "sql", "secret"];
+
     /// <summary>
     /// A request Kestrel refuses before the application runs (header fields over 32 KB: 431; a request line over
     /// 8 KB: 414; a NUL in the path or another unparsable request line: 400). ASP.NET Core has no hook to give these
@@ -56,19 +59,27 @@ public static partial class ResponseRules
             return $"unexpected status {status}";
         }
 
+        // A success echoes what clients stored (names may well say "SELECT " or "Exception", sent by an earlier
+        // request), so only its field names are held to the markers; an error echoes nothing but this request.
+        var (names, values) = status is >= 200 and < 300 ? Fields(body) : ([], [body]);
+        if (names.FirstOrDefault(n => SecretFieldNames.Any(s => n.Contains(s, StringComparison.OrdinalIgnoreCase))) is { } name)
+        {
+            return $"the response has a field '{name}'";
+        }
+
         foreach (var marker in LeakMarkers)
         {
-            if (body.Contains(marker, StringComparison.Ordinal) && !requestText.Contains(marker, StringComparison.Ordinal))
+            if (status >= 400 && body.Contains(marker, StringComparison.Ordinal) && !requestText.Contains(marker, StringComparison.Ordinal))
             {
                 return $"the response contains '{marker}', which the request did not send";
             }
         }
 
-        foreach (Match match in HashLike().Matches(body))
+        foreach (var match in values.SelectMany(v => HashLike().Matches(v)).Select(m => m.Value))
         {
-            if (!requestText.Contains(match.Value, StringComparison.Ordinal))
+            if (!requestText.Contains(match, StringComparison.Ordinal))
             {
-                return $"the response contains a hash-like string '{match.Value}'";
+                return $"the response contains a hash-like string '{match}'";
             }
         }
 
@@ -124,7 +135,49 @@ public static partial class ResponseRules
         return string.Join('/', segments);
     }
 
-    // A SHA-256 in hex (session ids are stored so) or a long base64 run such as a password hash.
-    [GeneratedRegex("[0-9a-fA-F]{64}|[A-Za-z0-9+/]{60,}={0,2}")]
+    /// <summary>Every property name and string value in a JSON body (none for a body that is not JSON).</summary>
+    private static (List<string> Names, List<string> Values) Fields(string body)
+    {
+        var (names, values) = (new List<string>(), new List<string>());
+        try
+        {
+            using var json = JsonDocument.Parse(body.Length == 0 ? "null" : body);
+            Walk(json.RootElement);
+        }
+        catch (JsonException)
+        {
+            values.Add(body);
+        }
+
+        return (names, values);
+
+        void Walk(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        names.Add(property.Name);
+                        Walk(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    values.Add(element.GetString()!);
+                    break;
+            }
+        }
+    }
+
+    // A SHA-256 in hex (session ids are stored so) or an ASP.NET Core Identity password hash (base64, version 3).
+    [GeneratedRegex(@"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])|AQAAAA[A-Za-z0-9+/]{20,}")]
     private static partial Regex HashLike();
 }
