@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Text;
+using Aspire.Hosting.ApplicationModel;
 using CrmToolkit.Tests.Infrastructure;
 using CrmToolkit.Tests.Infrastructure.Fuzz;
 using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace CrmToolkit.Tests.Api;
@@ -128,6 +131,53 @@ public sealed class GeneratedInputTests(AppFixture app, ITestOutputHelper output
 
         var broken = await SchemaInvariants.ViolationsAsync(app.Database, since);
         Assert.True(broken.Count == 0, string.Join("\n", broken));
+    }
+
+    [Fact]
+    public async Task TheApiLogsNeitherSqlNorStackTracesForBadInput()
+    {
+        var api = app.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "api");
+        var lines = new ConcurrentQueue<string>();
+        using var watching = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in app.App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(api).WithCancellation(watching.Token))
+                {
+                    foreach (var line in batch)
+                    {
+                        lines.Enqueue(line.Content);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Done watching.
+            }
+        });
+        using var client = app.NewClient();
+        var owner = await client.RegisterAsync();
+
+        // Statements that succeed, one that the database refuses (409), a body that cannot be read (400, logged).
+        await (await client.PostAsync($"/api/workspaces/{owner.WorkspaceId}/contacts", new { firstName = "Logged" }, owner.Token)).ReadJsonAsync(HttpStatusCode.Created);
+        await (await client.PostAsync("/api/workspaces", new { name = "Taken", id = owner.WorkspaceId }, owner.Token)).ReadProblemAsync(HttpStatusCode.Conflict);
+        var unreadable = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = new StringContent("{\"email\":", Encoding.UTF8, "application/json") };
+        await (await client.SendAsync(unreadable)).ReadProblemAsync(HttpStatusCode.BadRequest);
+
+        var deadline = Stopwatch.StartNew();
+        while (!lines.Any(l => l.Contains("mapped to 400", StringComparison.Ordinal)) && deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(100);
+        }
+
+        await watching.CancelAsync();
+        await watcher;
+        Assert.Contains(lines, l => l.Contains("mapped to 400", StringComparison.Ordinal)); // the log is really being read
+        foreach (var marker in new[] { "INSERT INTO", "SELECT ", "Command execution", "   at ", owner.Token, owner.Token[(owner.Token.IndexOf('.') + 1)..] })
+        {
+            Assert.DoesNotContain(lines, l => l.Contains(marker, StringComparison.Ordinal));
+        }
     }
 
     private sealed record Outcome(int Status, string Body, string? Violation, bool ProtocolRejection = false);
