@@ -5,7 +5,7 @@ using CrmToolkit.Api.Infrastructure.Auth;
 namespace CrmToolkit.Api.Features.Auth;
 
 public sealed record RegisterRequest(
-    [Required, TrimmedEmail, PlainText, MaxLength(255)] string Email,
+    [Required, EmailAddress, TrimmedEmail, PlainText, MaxLength(255)] string Email,
     [Required, StringLength(Passwords.MaxLength, MinimumLength = Passwords.MinLength)] string Password,
     [Required, NotBlank, PlainText, StringLength(255, MinimumLength = 1)] string Name,
     [NotBlank, PlainText, StringLength(255, MinimumLength = 1)] string? WorkspaceName);

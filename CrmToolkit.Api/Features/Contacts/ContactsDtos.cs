@@ -25,7 +25,7 @@ public sealed record ContactsPage(IReadOnlyList<ContactResponse> Items, string? 
 public sealed record CreateContactRequest(
     [Required, NotBlank, PlainText, StringLength(100, MinimumLength = 1)] string FirstName,
     [PlainText, MaxLength(100)] string? LastName,
-    [TrimmedEmail, PlainText, MaxLength(255)] string? Email,
+    [EmailAddress, TrimmedEmail, PlainText, MaxLength(255)] string? Email,
     [PlainText, MaxLength(50)] string? Phone,
     [PlainText, MaxLength(255)] string? Company,
     [PlainText(Multiline = true), MaxLength(10_000)] string? Notes);
