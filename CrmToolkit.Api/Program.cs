@@ -20,7 +20,14 @@ builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json =>
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+    // Any bytes in a bearer token reach the authentication handler, which answers a malformed token with a 401
+    // problem; by default Kestrel refuses a header that is not valid UTF-8 with a bare 400 before the app sees it.
+    kestrel.RequestHeaderEncodingSelector = header =>
+        string.Equals(header, "Authorization", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.Latin1 : null;
+});
 
 var app = builder.Build();
 app.Services.GetRequiredService<Passwords>().Warm(); // so the first unknown-email login is not faster

@@ -26,9 +26,16 @@ public static class KeysetCursor
             return false;
         }
 
+        var json = Base64Url.DecodeFromChars(cursor);
+        // A cursor we issued holds values read from PostgreSQL, which cannot store NUL (nor bind it).
+        if (json.AsSpan().IndexOf("\\u0000"u8) >= 0)
+        {
+            return false;
+        }
+
         try
         {
-            key = JsonSerializer.Deserialize<T>(Base64Url.DecodeFromChars(cursor));
+            key = JsonSerializer.Deserialize<T>(json);
         }
         catch (JsonException)
         {

@@ -5,13 +5,13 @@ using CrmToolkit.Api.Infrastructure.Auth;
 namespace CrmToolkit.Api.Features.Auth;
 
 public sealed record RegisterRequest(
-    [Required, EmailAddress, MaxLength(255)] string Email,
+    [Required, EmailAddress, TrimmedEmail, PlainText, MaxLength(255)] string Email,
     [Required, StringLength(Passwords.MaxLength, MinimumLength = Passwords.MinLength)] string Password,
-    [Required, NotBlank, StringLength(255, MinimumLength = 1)] string Name,
-    [NotBlank, StringLength(255, MinimumLength = 1)] string? WorkspaceName);
+    [Required, NotBlank, PlainText, StringLength(255, MinimumLength = 1)] string Name,
+    [NotBlank, PlainText, StringLength(255, MinimumLength = 1)] string? WorkspaceName);
 
 public sealed record LoginRequest(
-    [Required, MaxLength(255)] string Email,
+    [Required, PlainText, MaxLength(255)] string Email,
     [Required, MaxLength(Passwords.MaxLength)] string Password,
     string? WorkspaceId);
 

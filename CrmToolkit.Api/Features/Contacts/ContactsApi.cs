@@ -34,7 +34,7 @@ public static class ContactsApi
     /// </summary>
     private static async Task<Results<Ok<ContactsPage>, ValidationProblem>> ListContacts(
         CrmDbContext db, CancellationToken cancellationToken,
-        [MaxLength(100)] string? q = null, [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
+        [MaxLength(100), PlainText] string? q = null, [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
         Cursor? cursor = null;
         if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.FirstName is not null))

@@ -23,18 +23,18 @@ public sealed record ContactResponse(
 public sealed record ContactsPage(IReadOnlyList<ContactResponse> Items, string? Next);
 
 public sealed record CreateContactRequest(
-    [Required, NotBlank, StringLength(100, MinimumLength = 1)] string FirstName,
-    [MaxLength(100)] string? LastName,
-    [EmailAddress, MaxLength(255)] string? Email,
-    [MaxLength(50)] string? Phone,
-    [MaxLength(255)] string? Company,
-    [MaxLength(10_000)] string? Notes);
+    [Required, NotBlank, PlainText, StringLength(100, MinimumLength = 1)] string FirstName,
+    [PlainText, MaxLength(100)] string? LastName,
+    [EmailAddress, TrimmedEmail, PlainText, MaxLength(255)] string? Email,
+    [PlainText, MaxLength(50)] string? Phone,
+    [PlainText, MaxLength(255)] string? Company,
+    [PlainText(Multiline = true), MaxLength(10_000)] string? Notes);
 
 /// <summary>A field left out (or null) stays as it is; an empty string clears an optional field.</summary>
 public sealed record UpdateContactRequest(
-    [NotBlank, StringLength(100, MinimumLength = 1)] string? FirstName,
-    [MaxLength(100)] string? LastName,
-    [EmailOrEmpty, MaxLength(255)] string? Email,
-    [MaxLength(50)] string? Phone,
-    [MaxLength(255)] string? Company,
-    [MaxLength(10_000)] string? Notes);
+    [NotBlank, PlainText, StringLength(100, MinimumLength = 1)] string? FirstName,
+    [PlainText, MaxLength(100)] string? LastName,
+    [EmailOrEmpty, PlainText, MaxLength(255)] string? Email,
+    [PlainText, MaxLength(50)] string? Phone,
+    [PlainText, MaxLength(255)] string? Company,
+    [PlainText(Multiline = true), MaxLength(10_000)] string? Notes);

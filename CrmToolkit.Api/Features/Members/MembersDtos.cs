@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Features.Members;
@@ -8,7 +9,7 @@ public sealed record MemberResponse(Guid UserId, string Email, string Name, Work
 public sealed record MembersPage(IReadOnlyList<MemberResponse> Items, string? Next);
 
 public sealed record AddMemberRequest(
-    [Required, MaxLength(255)] string Email,
+    [Required, PlainText, MaxLength(255)] string Email,
     [Required, AllowedValues("owner", "admin", "member")] string Role);
 
 public sealed record ChangeRoleRequest([Required, AllowedValues("owner", "admin", "member")] string Role);

@@ -5,14 +5,14 @@ using CrmToolkit.Data.Entities;
 namespace CrmToolkit.Api.Features.Workspaces;
 
 public sealed record CreateWorkspaceRequest(
-    [Required, NotBlank, StringLength(255, MinimumLength = 1)] string Name,
-    [MaxLength(10_000)] string? Description,
+    [Required, NotBlank, PlainText, StringLength(255, MinimumLength = 1)] string Name,
+    [PlainText(Multiline = true), MaxLength(10_000)] string? Description,
     // Checked by WorkspaceId.TryParse in the handler (ASCII only, no look-alikes), reported as errors["id"].
     string? Id);
 
 /// <summary>A field left out (or null) stays as it is; an empty description clears it.</summary>
 public sealed record UpdateWorkspaceRequest(
-    [NotBlank, StringLength(255, MinimumLength = 1)] string? Name,
-    [MaxLength(10_000)] string? Description);
+    [NotBlank, PlainText, StringLength(255, MinimumLength = 1)] string? Name,
+    [PlainText(Multiline = true), MaxLength(10_000)] string? Description);
 
 public sealed record CreatedWorkspaceResponse(WorkspaceResponse Workspace, WorkspaceRole Role, SessionResponse Session);

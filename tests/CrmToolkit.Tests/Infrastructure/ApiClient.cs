@@ -15,6 +15,12 @@ public sealed record Account(string Email, string Password, Guid UserId, string 
 /// </summary>
 public sealed class ApiClient : IDisposable
 {
+    /// <summary>
+    /// Sends a request's header values in this encoding instead of ASCII (HttpClient's default, which refuses
+    /// anything else): UTF-8 for non-ASCII tokens, Latin-1 to put arbitrary bytes (invalid UTF-8) on the wire.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<System.Text.Encoding> HeaderEncoding = new("crm.header-encoding");
+
     private static int _nextAddress = 1;
 
     private readonly HttpClient _http;
@@ -40,6 +46,8 @@ public sealed class ApiClient : IDisposable
                     throw;
                 }
             },
+            RequestHeaderEncodingSelector = (_, request) =>
+                request?.Options.TryGetValue(HeaderEncoding, out var encoding) == true ? encoding : null,
         })
         {
             BaseAddress = baseAddress,
@@ -71,6 +79,9 @@ public sealed class ApiClient : IDisposable
     }
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _http.SendAsync(request, cancellationToken);
 
     public Task<HttpResponseMessage> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, null, token);
 
