@@ -13,9 +13,9 @@ public sealed class NotBlankAttribute() : ValidationAttribute("The {0} field mus
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class EmailOrEmptyAttribute() : ValidationAttribute("The {0} field is not a valid e-mail address.")
 {
-    private static readonly EmailAddressAttribute Email = new();
+    private static readonly TrimmedEmailAttribute Email = new();
 
-    public override bool IsValid(object? value) => value is not string { Length: > 0 } text || Email.IsValid(text.Trim());
+    public override bool IsValid(object? value) => value is not string { Length: > 0 } || Email.IsValid(value);
 }
 
 /// <summary>

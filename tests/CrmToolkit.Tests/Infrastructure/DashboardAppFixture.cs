@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -40,7 +38,7 @@ public sealed class DashboardAppFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         // Fixed ports of the launch profile would collide with a developer's running app: take free ones.
-        var (dashboard, otlp, resourceService) = (FreePort(), FreePort(), FreePort());
+        var (dashboard, otlp, resourceService) = (ProcessHelpers.FreePort(), ProcessHelpers.FreePort(), ProcessHelpers.FreePort());
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
             [
                 "--ConnectionStrings:crm=",
@@ -87,12 +85,5 @@ public sealed class DashboardAppFixture : IAsyncLifetime
         {
             // The server may still be releasing files; the folder is under the temp directory.
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
