@@ -64,7 +64,17 @@ public static class ProcessHelpers
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Never leave a hung worker behind the test run.
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(dll)} did not exit within {timeout}.");
+        }
+
         return (process.ExitCode, await output + await errors);
     }
 
