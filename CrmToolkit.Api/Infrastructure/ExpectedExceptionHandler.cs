@@ -62,11 +62,7 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             // An operator wants to see these; the innermost exception says why (refused, timeout...), in one line.
-            var cause = exception;
-            while (cause.InnerException is not null)
-            {
-                cause = cause.InnerException;
-            }
+            var cause = exception.GetBaseException();
 
             LogDatabaseUnavailable(exception.GetType().Name, cause.GetType().Name, cause.Message);
             httpContext.Response.Headers.RetryAfter = "1";

@@ -1,7 +1,9 @@
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CrmToolkit.Api.Infrastructure;
 
@@ -36,6 +38,12 @@ public sealed partial class SessionPurgeService(
                 {
                     LogPurged(purged.Value);
                 }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or RetryLimitExceededException or TimeoutException)
+            {
+                // The database is away (a restart, an outage): one line per interval, not a stack trace.
+                var cause = ex.GetBaseException();
+                LogDatabaseUnavailable(cause.GetType().Name, cause.Message);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -92,6 +100,9 @@ public sealed partial class SessionPurgeService(
 
     [LoggerMessage(LogLevel.Information, "Purged {Count} expired sessions")]
     private partial void LogPurged(long count);
+
+    [LoggerMessage(LogLevel.Warning, "Purging expired sessions failed, the database is unavailable ({CauseType}: {Cause}); will retry at the next interval")]
+    private partial void LogDatabaseUnavailable(string causeType, string cause);
 
     [LoggerMessage(LogLevel.Warning, "Purging expired sessions failed; will retry at the next interval")]
     private partial void LogFailed(Exception exception);
