@@ -25,7 +25,12 @@ public static class CrmDataExtensions
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Crm:Data").Get<CrmDataSettings>() ?? new CrmDataSettings();
-        builder.AddNpgsqlDataSource(ConnectionName, npgsql => npgsql.DisableHealthChecks = true, dataSource =>
+        builder.AddNpgsqlDataSource(ConnectionName, npgsql =>
+        {
+            npgsql.DisableHealthChecks = true;
+            // A span per command only when spans leave the process (as ServiceDefaults' IsTelemetryExported decides).
+            npgsql.DisableTracing = string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        }, dataSource =>
         {
             // Prepared statements for the hot, repeated queries (session lookup, membership), without
             // changing a line of the queries; a connection string that sets it wins.
@@ -46,12 +51,21 @@ public static class CrmDataExtensions
                 dataSource.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
             }
         });
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<SessionLookup>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(ConnectionName);
         builder.Services.AddPooledDbContextFactory<CrmDbContext>(
             (services, options) => options
                 .UseNpgsql(
                     services.GetRequiredService<NpgsqlDataSource>(),
-                    npgsql => npgsql.EnableRetryOnFailure(settings.MaxRetryCount, settings.MaxRetryDelay, errorCodesToAdd: null))
+                    npgsql =>
+                    {
+                        // A retrying strategy makes EF buffer every result set (so that it can replay it); 0 turns both off.
+                        if (settings.MaxRetryCount > 0)
+                        {
+                            npgsql.EnableRetryOnFailure(settings.MaxRetryCount, settings.MaxRetryDelay, errorCodesToAdd: null);
+                        }
+                    })
                 .AddInterceptors(WorkspaceSetting)
                 // A failed query is the caller's exception to handle (the API answers 503 and logs one line);
                 // EF's own error log of it would repeat it with a stack trace, at every outage.
@@ -86,7 +100,10 @@ public sealed class CrmDataSettings
     /// <summary>PostgreSQL's <c>statement_timeout</c> for every connection.</summary>
     public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries of a transient failure (a dropped connection, a restart), and the longest pause between two.</summary>
+    /// <summary>
+    /// Retries of a transient failure (a dropped connection, a restart), and the longest pause between two.
+    /// 0 turns retrying off, and with it EF's buffering of query results (cheaper reads, no transparent recovery).
+    /// </summary>
     public int MaxRetryCount { get; set; } = 3;
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);

@@ -1,7 +1,6 @@
 using CrmToolkit.Data.Configurations;
 using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrmToolkit.Data;
 
@@ -25,63 +24,11 @@ public sealed record MembershipInfo(Workspace Workspace, WorkspaceRole Role, Dat
 /// The only operations that cross workspaces, each named for the part of the contract that needs it.
 /// Each calls one of the database's <c>SECURITY DEFINER</c> functions (see
 /// <see cref="Schema.CrossWorkspaceFunctions"/>), so they work for the application role under row-level
-/// security without lifting it, and nothing else in the code base lifts the EF query filter.
+/// security without lifting it, and nothing else in the code base lifts the EF query filter. The session lookup
+/// of authentication is the fifth (<see cref="SessionLookup"/>).
 /// </summary>
 public static class CrossWorkspace
 {
-    /// <summary>
-    /// Session lookup for authentication, in one round trip, within the one workspace the token names.
-    /// <c>null</c> when unknown or its membership is gone.
-    /// </summary>
-    /// <remarks>
-    /// Every authenticated request runs this, so it is a plain prepared command on the context's connection
-    /// (Npgsql auto-prepares it) rather than a LINQ query composed over SQL: no expression tree, no query-cache
-    /// lookup, no materializer. It still runs under the context's execution strategy, so transient failures
-    /// are retried exactly as EF's queries are.
-    /// </remarks>
-    public static Task<SessionInfo?> FindSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(
-            (db, workspaceId.Value, sessionId),
-            static async (_, state, cancellationToken) =>
-            {
-                var (db, workspaceId, sessionId) = state;
-                await db.Database.OpenConnectionAsync(cancellationToken);
-                try
-                {
-                    await using var command = db.Database.GetDbConnection().CreateCommand();
-                    command.CommandText = SessionSql;
-                    command.Parameters.Add(new NpgsqlParameter { Value = workspaceId });
-                    command.Parameters.Add(new NpgsqlParameter { Value = sessionId });
-                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                    if (!await reader.ReadAsync(cancellationToken))
-                    {
-                        return null;
-                    }
-
-                    return new SessionInfo(
-                        reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
-                        RoleNames.FromDatabase(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
-                        new UserInfo(reader.GetGuid(5), reader.GetString(6), reader.GetString(7),
-                            reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9)),
-                        Workspace(reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
-                            reader.GetGuid(13), reader.GetFieldValue<DateTimeOffset>(14), reader.GetFieldValue<DateTimeOffset>(15)));
-                }
-                finally
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
-            },
-            verifySucceeded: null,
-            cancellationToken);
-
-    /// <summary>The statement <see cref="FindSessionAsync"/> sends (bench/ sends the same text).</summary>
-    public const string SessionSql = """
-        SELECT session_id, session_created_at, expires_at, role, joined_at, user_id, email, name,
-               user_created_at, user_updated_at, workspace_id, workspace_name, description, created_by,
-               workspace_created_at, workspace_updated_at
-          FROM crm_session($1, $2)
-        """;
-
     /// <summary><c>GET /me/workspaces</c>, login and switch: every workspace of a user, most recently joined first.</summary>
     public static async Task<List<MembershipInfo>> MembershipsOfAsync(CrmDbContext db, Guid userId, CancellationToken cancellationToken)
     {
@@ -110,7 +57,7 @@ public static class CrossWorkspace
     public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<int>($"SELECT crm_purge_expired_sessions({now}, {batchSize}) AS \"Value\"").SingleAsync(cancellationToken);
 
-    private static Workspace Workspace(string id, string name, string? description, Guid createdBy, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+    internal static Workspace Workspace(string id, string name, string? description, Guid createdBy, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
         new()
         {
             Id = Data.WorkspaceId.Parse(id, null),

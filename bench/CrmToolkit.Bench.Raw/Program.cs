@@ -96,7 +96,7 @@ internal static class Sql
     // The statements as the API sends them (the page query copied from pg_stat_statements; bench/run.sh lists
     // the statements PostgreSQL saw, so a difference would show as an extra entry).
     // The API's own constant: the same text, so PostgreSQL sees one statement.
-    public const string Session = CrmToolkit.Data.CrossWorkspace.SessionSql;
+    public const string Session = CrmToolkit.Data.SessionLookup.Sql;
 
     public const string SetWorkspace = "SELECT set_config('crm.workspace_id', $1, false)";
 

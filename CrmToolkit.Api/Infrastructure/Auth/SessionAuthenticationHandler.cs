@@ -16,7 +16,7 @@ public sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IDbContextFactory<CrmDbContext> pool,
+    SessionLookup sessions,
     WorkspaceDbContextFactory workspaceContexts,
     CurrentSession currentSession,
     IOptions<SessionLifetimeOptions> sessionOptions,
@@ -39,12 +39,7 @@ public sealed class SessionAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed bearer token.");
         }
 
-        SessionInfo? session;
-        await using (var db = await pool.CreateDbContextAsync(Context.RequestAborted))
-        {
-            session = await CrossWorkspace.FindSessionAsync(db, workspaceId, sessionId, Context.RequestAborted);
-        }
-
+        var session = await sessions.FindAsync(workspaceId, sessionId, Context.RequestAborted);
         var now = TimeProvider.GetUtcNow();
         if (session is null || sessionOptions.Value.IsExpired(session.CreatedAt, session.ExpiresAt, now))
         {
