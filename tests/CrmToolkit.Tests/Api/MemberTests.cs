@@ -18,13 +18,7 @@ public sealed class MemberTests(AppFixture app) : IDisposable
     public async Task MembersArePagedByKeyset()
     {
         var owner = await _client.RegisterAsync();
-        var others = new List<Account>();
-        for (var i = 0; i < 4; i++)
-        {
-            var user = await _client.RegisterAsync();
-            await _client.AddMemberAsync(owner, user, "member");
-            others.Add(user);
-        }
+        var others = await _client.AddNewMembersAsync(owner, 4);
 
         var seen = new List<string>();
         string? next = null;

@@ -192,13 +192,7 @@ public sealed class ResilienceTests(AppFixture app)
         using var api = await ApiProcess.StartAsync(app);
         using var client = api.NewClient();
         var owner = await client.RegisterAsync();
-        var members = new List<Account>();
-        for (var i = 0; i < 3; i++)
-        {
-            var member = await client.RegisterAsync();
-            await client.AddMemberAsync(owner, member, "member");
-            members.Add(member);
-        }
+        var members = await client.AddNewMembersAsync(owner, 3);
 
         // The workspace row is held, so the role changes wait in the database, mid-request.
         await using var connection = await app.Database.OpenConnectionAsync();

@@ -121,6 +121,20 @@ public sealed class ApiClient : IDisposable
         return await LoginAsync(user, admin.WorkspaceId);
     }
 
+    /// <summary>Registers <paramref name="count"/> new users and adds each to the owner's workspace as a member.</summary>
+    public async Task<List<Account>> AddNewMembersAsync(Account owner, int count)
+    {
+        var members = new List<Account>();
+        for (var i = 0; i < count; i++)
+        {
+            var member = await RegisterAsync();
+            await AddMemberAsync(owner, member, "member");
+            members.Add(member);
+        }
+
+        return members;
+    }
+
     public void Dispose() => _http.Dispose();
 }
 

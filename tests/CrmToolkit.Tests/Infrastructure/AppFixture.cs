@@ -12,9 +12,7 @@ namespace CrmToolkit.Tests.Infrastructure;
 /// </summary>
 public sealed class AppFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
-
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
 
     /// <summary>The API's DbContext pool size in tests (its connection pool is one larger).</summary>
     public const int PoolSize = 2;
@@ -41,7 +39,7 @@ public sealed class AppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var cts = new CancellationTokenSource(StartTimeout);
+        using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
             [
                 // Never a developer's own server from user secrets, and a fresh data directory each run.
@@ -80,11 +78,7 @@ public sealed class AppFixture : IAsyncLifetime
             .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString());
 
         App = await builder.BuildAsync(cts.Token);
-        await App.StartAsync(cts.Token);
-
-        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
-        await notifications.WaitForResourceAsync("migrator", KnownResourceStates.Finished, cts.Token);
-        await notifications.WaitForResourceHealthyAsync("api", cts.Token);
+        await TestAppHost.StartAsync(App, cts.Token);
 
         ApiAddress = App.GetEndpoint("api", "http");
         ConnectionString = await App.GetConnectionStringAsync("crm", cts.Token)
@@ -102,19 +96,7 @@ public sealed class AppFixture : IAsyncLifetime
             await Database.DisposeAsync();
         }
 
-        if (App is not null)
-        {
-            await App.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // The server may still be releasing files; the folder is under the temp directory.
-        }
+        await TestAppHost.StopAsync(App, _dataDirectory);
     }
 
     /// <summary>The latest snapshot the orchestrator published for a resource.</summary>

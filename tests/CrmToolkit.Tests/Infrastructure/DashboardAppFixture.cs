@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CrmToolkit.Tests.Infrastructure;
@@ -13,9 +12,7 @@ namespace CrmToolkit.Tests.Infrastructure;
 /// </summary>
 public sealed class DashboardAppFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
-
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -36,7 +33,7 @@ public sealed class DashboardAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var cts = new CancellationTokenSource(StartTimeout);
+        using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
         // Fixed ports of the launch profile would collide with a developer's running app: take free ones.
         var (dashboard, otlp, resourceService) = (ProcessHelpers.FreePort(), ProcessHelpers.FreePort(), ProcessHelpers.FreePort());
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
@@ -54,11 +51,7 @@ public sealed class DashboardAppFixture : IAsyncLifetime
             ?? throw new InvalidOperationException("The AppHost made no dashboard browser token.");
 
         App = await builder.BuildAsync(cts.Token);
-        await App.StartAsync(cts.Token);
-
-        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
-        await notifications.WaitForResourceAsync("migrator", KnownResourceStates.Finished, cts.Token);
-        await notifications.WaitForResourceHealthyAsync("api", cts.Token);
+        await TestAppHost.StartAsync(App, cts.Token);
 
         ApiAddress = App.GetEndpoint("api", "http");
         // With randomized ports (Aspire.Hosting.Testing) the dashboard is reached through a proxy of its own port.
@@ -70,20 +63,5 @@ public sealed class DashboardAppFixture : IAsyncLifetime
     /// <summary>Owner connections to the crm database (bypass row-level security); dispose after use.</summary>
     public NpgsqlDataSource OpenDatabase() => NpgsqlDataSource.Create(ConnectionString);
 
-    public async Task DisposeAsync()
-    {
-        if (App is not null)
-        {
-            await App.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // The server may still be releasing files; the folder is under the temp directory.
-        }
-    }
+    public Task DisposeAsync() => TestAppHost.StopAsync(App, _dataDirectory);
 }

@@ -1,0 +1,41 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrmToolkit.Tests.Infrastructure;
+
+/// <summary>What the test AppHosts (<see cref="AppFixture"/>, <see cref="DashboardAppFixture"/>) share at start and stop.</summary>
+internal static class TestAppHost
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>A throw-away PostgreSQL data directory under the temp directory.</summary>
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Starts the built app and waits until the migration worker has finished and the API is healthy.</summary>
+    public static async Task StartAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
+        await app.StartAsync(cancellationToken);
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        await notifications.WaitForResourceAsync("migrator", KnownResourceStates.Finished, cancellationToken);
+        await notifications.WaitForResourceHealthyAsync("api", cancellationToken);
+    }
+
+    /// <summary>Stops the app (when it was built) and removes its data directory.</summary>
+    public static async Task StopAsync(DistributedApplication? app, string dataDirectory)
+    {
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The server may still be releasing files; the folder is under the temp directory.
+        }
+    }
+}
