@@ -1,5 +1,5 @@
--- Shared by the scenario scripts: a list of lines (tokens or emails) read per thread, a random pick per
--- request, and done() printing (errors: socket errors plus wrk's status errors, HTTP 4xx/5xx) one machine-readable line: BENCH rps p50_ms p99_ms errors requests.
+-- Shared by the scenario scripts: scenario() (a list of lines, tokens or emails, read per thread and a
+-- random pick per request), and done() printing (errors: socket errors plus wrk's status errors, HTTP 4xx/5xx) one machine-readable line: BENCH rps p50_ms p99_ms errors requests.
 local M = {}
 
 function M.lines(path)
@@ -12,6 +12,17 @@ end
 
 function M.seed(id)
   math.randomseed(os.time() * 1000 + id)
+end
+
+-- Defines wrk's globals for a scenario: each thread reads the lines of the file named by the script's first
+-- argument and seeds its own random numbers; request() sends build(a random line).
+function M.scenario(build)
+  local lines
+  counter = 0
+  function setup(thread) counter = counter + 1; thread:set("id", counter) end
+  function init(args) lines = M.lines(args[1]); M.seed(id or 0) end
+  function request() return build(lines[math.random(#lines)]) end
+  done = M.done
 end
 
 function M.done(summary, latency)
