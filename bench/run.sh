@@ -3,7 +3,7 @@
 # same statements (PG), in the same run, on the same data and at the same concurrency. See README "Performance".
 #   flock /tmp/crm-heavy.lock bench/run.sh
 # Options (environment): SETS=small|large|both (both), ROUNDS (5), SECONDS (10 per measurement),
-# CONNECTIONS ("16 64"), WARMUP (30 s per scenario and host), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
+# CONNECTIONS ("16 64"), WARMUP (30 s per scenario and host), POOL (connection pool of API and R: 2 per core), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
 # BENCH_SEED_ONLY=1 (only migrate and seed the sets, e.g. the large one ahead of a run).
 # Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK. Writes bench/results/report.md.
 ROUND_SECONDS=$SECONDS # bash imports SECONDS from the environment, then counts up: read it first
@@ -18,6 +18,11 @@ CONNECTIONS=${CONNECTIONS:-16 64}
 # Long enough for tiered compilation to settle under load (measured: > 20 s on 2 cores), so both hosts are
 # measured in steady state rather than with some methods still at tier 0.
 WARMUP=${WARMUP:-30}
+# Sized on purpose: PostgreSQL does the most work with about two busy backends per core; more only queue in its
+# scheduler (measured on 2 cores: the default pool of 100 let S1's p99 reach 30-40 times its p50, and S2 lose
+# 15-45 % of its throughput at 64 connections; 4 kept p99 within 3 times p50). Requests beyond the pool wait in
+# Npgsql's queue instead, in order. API and R get the same size.
+POOL=${POOL:-$((2 * $(nproc)))}
 BENCH_SUITE=${BENCH_SUITE:-0}
 BENCH_APPHOST=${BENCH_APPHOST:-1}
 SEED_VERSION=1 # bump when the seeder's data shape changes: seeded databases are then re-seeded
@@ -126,11 +131,11 @@ start_hosts() { # db
   local cs
   cs=$(app_cs "$1")
   # Production settings, except the per-address auth limit, which would refuse a load generator at once.
-  ConnectionStrings__crm="$cs" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  ConnectionStrings__crm="$cs" Crm__Data__MaxPoolSize="$POOL" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     Auth__RateLimits__RequestsPerAddress=100000000 \
     dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT" --contentRoot "$(dirname "$API_DLL")" >"$RUN/api-$1.log" 2>&1 &
   PIDS+=($!); API_PID=$!
-  ConnectionStrings__crm="$cs" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  ConnectionStrings__crm="$cs" Crm__Data__MaxPoolSize="$POOL" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     dotnet "$RAW_DLL" --urls "http://127.0.0.1:$RAW_PORT" >"$RUN/raw-$1.log" 2>&1 &
   PIDS+=($!); RAW_PID=$!
   wait_healthy "http://127.0.0.1:$API_PORT/health" API "$RUN/api-$1.log"
@@ -301,6 +306,7 @@ REPORT=$ROOT/bench/results/report.md
   echo "wrk (2 threads), the API, R, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
   echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, S1 R, S1 PG, S2 API, S2 R, S2 PG, S3 API); medians of the rounds."
   echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
+  echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`, 2 per core); pgbench: one connection per client."
   echo
   echo "| | value |"
   echo "|---|---|"
