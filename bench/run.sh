@@ -19,8 +19,8 @@ CONNECTIONS=${CONNECTIONS:-16 64}
 # measured in steady state rather than with some methods still at tier 0.
 WARMUP=${WARMUP:-30}
 # Sized on purpose: PostgreSQL does the most work with about two busy backends per core; more only queue in its
-# scheduler (measured on 2 cores: the default pool of 100 let S1's p99 reach 30-40 times its p50, and S2 lose
-# 15-45 % of its throughput at 64 connections; 4 kept p99 within 3 times p50). Requests beyond the pool wait in
+# scheduler (measured on 2 cores: the default pool of 100 let S1's p99 reach 20-50 times its p50, and S2 lose
+# 10-20 % of its throughput at 64 connections; with 4, p99 was 2 to 6 times p50). Requests beyond the pool wait in
 # Npgsql's queue instead, in order. API and R get the same size.
 POOL=${POOL:-$((2 * $(nproc)))}
 BENCH_SUITE=${BENCH_SUITE:-0}
