@@ -128,15 +128,14 @@ wait_healthy() { # url name log
   echo "$2 did not become healthy:"; tail -50 "$3"; exit 1
 }
 start_hosts() { # db
-  local cs
-  cs=$(app_cs "$1")
+  # One list of settings for both hosts, so the comparison stays like for like.
+  local shared=(ConnectionStrings__crm="$(app_cs "$1")" Crm__Data__MaxPoolSize="$POOL"
+    ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
   # Production settings, except the per-address auth limit, which would refuse a load generator at once.
-  ConnectionStrings__crm="$cs" Crm__Data__MaxPoolSize="$POOL" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    Auth__RateLimits__RequestsPerAddress=100000000 \
+  env "${shared[@]}" Auth__RateLimits__RequestsPerAddress=100000000 \
     dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT" --contentRoot "$(dirname "$API_DLL")" >"$RUN/api-$1.log" 2>&1 &
   PIDS+=($!); API_PID=$!
-  ConnectionStrings__crm="$cs" Crm__Data__MaxPoolSize="$POOL" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    dotnet "$RAW_DLL" --urls "http://127.0.0.1:$RAW_PORT" >"$RUN/raw-$1.log" 2>&1 &
+  env "${shared[@]}" dotnet "$RAW_DLL" --urls "http://127.0.0.1:$RAW_PORT" >"$RUN/raw-$1.log" 2>&1 &
   PIDS+=($!); RAW_PID=$!
   wait_healthy "http://127.0.0.1:$API_PORT/health" API "$RUN/api-$1.log"
   wait_healthy "http://127.0.0.1:$RAW_PORT/health" R "$RUN/raw-$1.log"
