@@ -60,10 +60,11 @@ public static class CrmDataExtensions
                     services.GetRequiredService<NpgsqlDataSource>(),
                     npgsql =>
                     {
-                        // A retrying strategy makes EF buffer every result set (so that it can replay it); 0 turns both off.
+                        // Retries transient failures without EF's buffering of every result set (see the strategy); 0 turns retrying off.
                         if (settings.MaxRetryCount > 0)
                         {
-                            npgsql.EnableRetryOnFailure(settings.MaxRetryCount, settings.MaxRetryDelay, errorCodesToAdd: null);
+                            npgsql.ExecutionStrategy(dependencies =>
+                                new StreamingRetryingExecutionStrategy(dependencies, settings.MaxRetryCount, settings.MaxRetryDelay));
                         }
                     })
                 .AddInterceptors(WorkspaceSetting)
@@ -102,7 +103,7 @@ public sealed class CrmDataSettings
 
     /// <summary>
     /// Retries of a transient failure (a dropped connection, a restart), and the longest pause between two.
-    /// 0 turns retrying off, and with it EF's buffering of query results (cheaper reads, no transparent recovery).
+    /// 0 turns retrying off.
     /// </summary>
     public int MaxRetryCount { get; set; } = 3;
 
