@@ -305,7 +305,7 @@ REPORT=$ROOT/bench/results/report.md
   echo "wrk (2 threads), the API, R, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
   echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, S1 R, S1 PG, S2 API, S2 R, S2 PG, S3 API); medians of the rounds."
   echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
-  echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`, 2 per core); pgbench: one connection per client."
+  echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core); pgbench: one connection per client."
   echo
   echo "| | value |"
   echo "|---|---|"

@@ -15,7 +15,7 @@ namespace CrmToolkit.Tests.Data;
 public sealed class ExecutionStrategyTests(AppFixture app)
 {
     // Its own application name, so that a test can find (and terminate) exactly this data layer's connections.
-    private sealed class DataLayer : IAsyncDisposable
+    private sealed class DataLayer : IDisposable
     {
         private readonly IHost host;
 
@@ -34,18 +34,14 @@ public sealed class ExecutionStrategyTests(AppFixture app)
 
         public CrmDbContext Lease() => host.Services.GetRequiredService<IDbContextFactory<CrmDbContext>>().CreateDbContext();
 
-        public ValueTask DisposeAsync()
-        {
-            host.Dispose();
-            return ValueTask.CompletedTask;
-        }
+        public void Dispose() => host.Dispose();
     }
 
     [Fact]
     public async Task AQueryOnAConnectionTheServerTerminatedIsRetriedOnAFreshOne()
     {
         await app.Database.InsertUserAsync();
-        await using var data = new DataLayer(app.ConnectionString);
+        using var data = new DataLayer(app.ConnectionString);
         await using (var db = data.Lease())
         {
             Assert.True(await db.Users.AnyAsync()); // leaves an idle connection in the pool
@@ -66,7 +62,7 @@ public sealed class ExecutionStrategyTests(AppFixture app)
     public async Task QueryResultsAreStreamedNotBufferedIntoMemoryFirst()
     {
         await app.Database.InsertUserAsync();
-        await using var data = new DataLayer(app.ConnectionString);
+        using var data = new DataLayer(app.ConnectionString);
         await using var db = data.Lease();
 
         await using var users = db.Users.AsNoTracking().AsAsyncEnumerable().GetAsyncEnumerator();
@@ -81,7 +77,7 @@ public sealed class ExecutionStrategyTests(AppFixture app)
     public async Task ATransactionBegunOutsideTheStrategyIsRefusedAndOneRunThroughItCommits()
     {
         var userId = await app.Database.InsertUserAsync();
-        await using var data = new DataLayer(app.ConnectionString);
+        using var data = new DataLayer(app.ConnectionString);
 
         await using (var db = data.Lease())
         {
