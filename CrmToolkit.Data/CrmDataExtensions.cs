@@ -1,6 +1,8 @@
+using CrmToolkit.Data.Query;
 using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -68,6 +70,8 @@ public static class CrmDataExtensions
                         }
                     })
                 .AddInterceptors(WorkspaceSetting)
+                // Compiles each query's row shaper once instead of creating its delegate on every execution.
+                .ReplaceService<IQueryCompilationContextFactory, HoistingQueryCompilationContextFactory>()
                 // A failed query is the caller's exception to handle (the API answers 503 and logs one line);
                 // EF's own error log of it would repeat it with a stack trace, at every outage.
                 .ConfigureWarnings(warnings => warnings.Ignore(CoreEventId.QueryIterationFailed)),
