@@ -34,6 +34,7 @@ app.Services.GetRequiredService<Passwords>().Warm(); // so the first unknown-ema
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseEarlySessionAuthentication();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseWorkspaceAccess();

@@ -26,13 +26,19 @@ public sealed class SessionLookup(NpgsqlDataSource dataSource, CrmDataSettings s
         """;
 
     /// <summary>The session with this id in this workspace; <c>null</c> when unknown or its membership is gone.</summary>
+    /// <remarks>One async method, retries included: it runs on every request, and each nested await that suspends costs a state machine.</remarks>
     public async Task<SessionInfo?> FindAsync(WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken)
     {
         for (var retry = 0; ; retry++)
         {
             try
             {
-                return await FindOnceAsync(workspaceId, sessionId, cancellationToken);
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var command = new NpgsqlCommand(Sql, connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = workspaceId.Value });
+                command.Parameters.Add(new NpgsqlParameter { Value = sessionId });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
             }
             catch (NpgsqlException ex) when (ex.IsTransient && retry < settings.MaxRetryCount && !cancellationToken.IsCancellationRequested)
             {
@@ -47,24 +53,12 @@ public sealed class SessionLookup(NpgsqlDataSource dataSource, CrmDataSettings s
             (Math.Pow(2, retry + 1) - 1) * (1 + Random.Shared.NextDouble() * 0.1),
             settings.MaxRetryDelay.TotalSeconds));
 
-    private async Task<SessionInfo?> FindOnceAsync(WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(Sql, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = workspaceId.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = sessionId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new SessionInfo(
+    private static SessionInfo Read(NpgsqlDataReader reader) =>
+        new(
             reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
             RoleNames.FromDatabase(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
             new UserInfo(reader.GetGuid(5), reader.GetString(6), reader.GetString(7),
                 reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9)),
             CrossWorkspace.Workspace(reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
                 reader.GetGuid(13), reader.GetFieldValue<DateTimeOffset>(14), reader.GetFieldValue<DateTimeOffset>(15)));
-    }
 }

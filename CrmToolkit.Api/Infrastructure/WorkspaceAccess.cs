@@ -33,13 +33,14 @@ public static class WorkspaceAccess
     /// Runs after authentication and authorization (so a missing session is a 401 first).
     /// </summary>
     public static IApplicationBuilder UseWorkspaceAccess(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+        // Not async: it runs on every request and never awaits anything itself, so it hands next's task on
+        // rather than adding a state machine to every request.
+        app.Use(next => context =>
         {
             var endpoint = context.GetEndpoint();
             if (endpoint?.Metadata.GetMetadata<WorkspaceScopedMetadata>() is null)
             {
-                await next(context);
-                return;
+                return next(context);
             }
 
             var session = context.RequestServices.GetRequiredService<CurrentSession>();
@@ -48,16 +49,16 @@ public static class WorkspaceAccess
                 || session.Session.Workspace.Id != workspaceId)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
+                return Task.CompletedTask;
             }
 
             var required = endpoint.Metadata.GetMetadata<RequiredWorkspaceRole>()?.Role ?? WorkspaceRole.Member;
             if (session.Session.Role < required)
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return;
+                return Task.CompletedTask;
             }
 
-            await next(context);
+            return next(context);
         });
 }

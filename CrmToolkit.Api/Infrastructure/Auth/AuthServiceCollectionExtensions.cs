@@ -23,6 +23,7 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<Passwords>();
         services.AddSingleton<SessionIssuer>();
         services.AddScoped<CurrentSession>();
+        services.AddScoped<SessionAuthentication>();
         services.AddScoped<ICurrentWorkspace>(sp => sp.GetRequiredService<CurrentSession>());
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)

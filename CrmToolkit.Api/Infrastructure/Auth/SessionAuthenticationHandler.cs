@@ -8,26 +8,48 @@ using Microsoft.Extensions.Options;
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <c>sessions</c>: one database round trip
-/// (session + membership + user + workspace, in the function <c>crm_session</c>), plus at most one renewal write an hour.
-/// Never hashes a password; never logs the token.
+/// The <c>Bearer</c> scheme: answers with the request's <see cref="SessionAuthentication"/>, and challenges with a
+/// bare 401 (which the status-code pages turn into a problem).
 /// </summary>
 public sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    SessionLookup sessions,
-    WorkspaceDbContextFactory workspaceContexts,
-    CurrentSession currentSession,
-    IOptions<SessionLifetimeOptions> sessionOptions,
-    CrmTelemetry telemetry)
+    SessionAuthentication authentication)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => authentication.AuthenticateAsync(Context);
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var header = Request.Headers.Authorization.ToString();
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <c>sessions</c>, once per request (scoped, the
+/// result is kept): one database round trip (session + membership + user + workspace, in the function
+/// <c>crm_session</c>), plus at most one renewal write an hour. Never hashes a password; never logs the token.
+/// </summary>
+public sealed class SessionAuthentication(
+    SessionLookup sessions,
+    WorkspaceDbContextFactory workspaceContexts,
+    CurrentSession currentSession,
+    IOptions<SessionLifetimeOptions> sessionOptions,
+    TimeProvider time,
+    CrmTelemetry telemetry)
+{
+    private Task<AuthenticateResult>? _result;
+
+    public Task<AuthenticateResult> AuthenticateAsync(HttpContext context) => _result ??= AuthenticateOnceAsync(context);
+
+    private async Task<AuthenticateResult> AuthenticateOnceAsync(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
         if (header.Length == 0)
         {
             return AuthenticateResult.NoResult();
@@ -39,8 +61,8 @@ public sealed class SessionAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed bearer token.");
         }
 
-        var session = await sessions.FindAsync(workspaceId, sessionId, Context.RequestAborted);
-        var now = TimeProvider.GetUtcNow();
+        var session = await sessions.FindAsync(workspaceId, sessionId, context.RequestAborted);
+        var now = time.GetUtcNow();
         if (session is null || sessionOptions.Value.IsExpired(session.CreatedAt, session.ExpiresAt, now))
         {
             return AuthenticateResult.Fail("Unknown or expired session.");
@@ -51,21 +73,34 @@ public sealed class SessionAuthenticationHandler(
             await using var db = workspaceContexts.CreateDbContext(session.Workspace.Id);
             await db.Sessions
                 .Where(s => s.Id == session.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ExpiresAt, renewed), Context.RequestAborted);
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ExpiresAt, renewed), context.RequestAborted);
             session = session with { ExpiresAt = renewed };
             telemetry.SessionRenewed();
         }
 
         currentSession.Set(session);
         // Handlers read the session from CurrentSession; the principal only marks the request authenticated.
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, session.User.Id.ToString())], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, session.User.Id.ToString())], SessionAuthenticationHandler.SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SessionAuthenticationHandler.SchemeName));
     }
+}
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+public static class SessionAuthenticationMiddleware
+{
+    /// <summary>
+    /// Authenticates a request that carries an <c>Authorization</c> header before ASP.NET Core's authentication
+    /// middleware asks for it, so that the database wait suspends this one middleware rather than each of the
+    /// five nested async calls between the authentication middleware and the handler (a state machine apiece,
+    /// on every request). The handler then finds the result ready. Without this middleware the handler does the
+    /// same work itself, at that cost.
+    /// </summary>
+    public static IApplicationBuilder UseEarlySessionAuthentication(this IApplicationBuilder app) =>
+        app.Use(next => context =>
+            context.Request.Headers.Authorization.Count == 0 ? next(context) : AuthenticateThen(context, next));
+
+    private static async Task AuthenticateThen(HttpContext context, RequestDelegate next)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
+        await context.RequestServices.GetRequiredService<SessionAuthentication>().AuthenticateAsync(context);
+        await next(context);
     }
 }
