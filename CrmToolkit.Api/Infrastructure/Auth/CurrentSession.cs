@@ -2,7 +2,7 @@ using CrmToolkit.Data;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
-/// <summary>The signed-in session of the current request (scoped); set by <see cref="SessionAuthenticationHandler"/>.</summary>
+/// <summary>The signed-in session of the current request (scoped); set by <see cref="SessionAuthentication"/>.</summary>
 public sealed class CurrentSession : ICurrentWorkspace
 {
     private SessionInfo? _session;
