@@ -34,8 +34,7 @@ app.Services.GetRequiredService<Passwords>().Warm(); // so the first unknown-ema
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseEarlySessionAuthentication();
-app.UseAuthentication();
+app.UseSessionAuthentication(); // UseAuthentication(), with a short path for bearer requests
 app.UseAuthorization();
 app.UseWorkspaceAccess();
 app.UseRateLimiter();

@@ -1,4 +1,5 @@
 using System.Transactions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql.EntityFrameworkCore.PostgreSQL;
 
@@ -24,11 +25,67 @@ namespace CrmToolkit.Data;
 /// Because EF then skips its own check, <see cref="OnFirstExecution"/> keeps its rule: a transaction begun
 /// outside the strategy is refused, since a retry could not replay the statements before it.
 /// </para>
+/// <para>
+/// The first attempt runs in one async method of its own (<see cref="ExecuteAsync{TState, TResult}"/>): EF's
+/// runs every attempt three async calls deep (the entry, a wrapper of the result and the retry loop), and every
+/// query pays for them while it waits on the database. A failed first attempt is handed to EF's own loop, which
+/// meets that failure again as its first attempt and decides from there exactly as it always does (verify,
+/// transient or not, back-off, the retry limit), so that nothing about retrying is re-implemented here.
+/// </para>
 /// </remarks>
 public sealed class StreamingRetryingExecutionStrategy(ExecutionStrategyDependencies dependencies, int maxRetryCount, TimeSpan maxRetryDelay)
     : NpgsqlRetryingExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay, errorCodesToAdd: null)
 {
     public override bool RetriesOnFailure => false;
+
+    public override Task<TResult> ExecuteAsync<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+        Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+        CancellationToken cancellationToken = default)
+        // Nested in an operation of this strategy: the outer one retries it (as EF does, minus an await).
+        => Current is not null
+            ? operation(Dependencies.CurrentContext.Context, state, cancellationToken)
+            : FirstAttemptAsync(state, operation, verifySucceeded, cancellationToken);
+
+    private async Task<TResult> FirstAttemptAsync<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+        Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+        CancellationToken cancellationToken)
+    {
+        OnFirstExecution();
+        cancellationToken.ThrowIfCancellationRequested();
+        Exception failure;
+        try
+        {
+            Current = this;
+            var result = await operation(Dependencies.CurrentContext.Context, state, cancellationToken);
+            Current = null;
+            return result;
+        }
+        catch (Exception exception)
+        {
+            Current = null;
+            failure = exception;
+        }
+
+        var replayed = false;
+        return await base.ExecuteAsync(
+            state,
+            (context, state, cancellationToken) =>
+            {
+                if (replayed)
+                {
+                    return operation(context, state, cancellationToken);
+                }
+
+                replayed = true;
+                return Task.FromException<TResult>(failure);
+            },
+            verifySucceeded,
+            cancellationToken);
+    }
 
     protected override void OnFirstExecution()
     {

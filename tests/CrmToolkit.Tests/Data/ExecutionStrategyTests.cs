@@ -1,6 +1,7 @@
 using CrmToolkit.Data;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -56,6 +57,43 @@ public sealed class ExecutionStrategyTests(AppFixture app)
         {
             Assert.True(await db.Users.AnyAsync());
         }
+    }
+
+    // Each attempt counts itself in a sequence (outside any transaction, so a failed attempt's count stays) and
+    // then fails with the given SQLSTATE: 40001 (serialization failure) is transient, 22012 (division by zero) is not.
+    private async Task<(Exception Failure, long Attempts)> RunFailingStatementAsync(string sqlState)
+    {
+        var sequence = $"attempts_{Guid.NewGuid():N}";
+        await app.Database.ExecuteAsync($"CREATE SEQUENCE {sequence}");
+        using var data = new DataLayer(app.ConnectionString);
+        await using var db = data.Lease();
+        // A DO block takes no parameters; both names are the test's own. Raw SQL is retried only inside the
+        // strategy (EF never repeats a statement it cannot know to be safe to repeat).
+        var statement = $"DO $$ BEGIN PERFORM nextval('{sequence}'); RAISE EXCEPTION 'attempt failed' USING ERRCODE = '{sqlState}'; END $$";
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() =>
+            db.Database.CreateExecutionStrategy().ExecuteAsync(() => db.Database.ExecuteSqlRawAsync(statement)));
+        var attempts = await app.Database.ScalarAsync<long>($"SELECT last_value FROM {sequence}");
+        return (failure, attempts);
+    }
+
+    [Fact]
+    public async Task ATransientFailureIsRetriedUpToTheLimitThenReported()
+    {
+        var (failure, attempts) = await RunFailingStatementAsync("40001");
+
+        // The first attempt and MaxRetryCount (3, the default) retries: no more, no fewer.
+        Assert.Equal(1 + new CrmDataSettings().MaxRetryCount, attempts);
+        var limit = Assert.IsType<RetryLimitExceededException>(failure);
+        Assert.Equal("40001", Assert.IsType<PostgresException>(limit.InnerException).SqlState);
+    }
+
+    [Fact]
+    public async Task APermanentFailureIsReportedAfterOneAttempt()
+    {
+        var (failure, attempts) = await RunFailingStatementAsync("22012");
+
+        Assert.Equal(1L, attempts);
+        Assert.Equal("22012", Assert.IsType<PostgresException>(failure).SqlState);
     }
 
     [Fact]
