@@ -66,7 +66,16 @@ public sealed class ResilienceTests(AppFixture app)
         var slow = Enumerable.Range(0, 2)
             .Select(_ => client.PatchAsync($"/api/workspaces/{owner.WorkspaceId}/members/{member.UserId}", new { role = "admin" }, owner.Token))
             .ToList();
-        await Task.Delay(500);
+        // Both connections are taken once both writes wait on the row lock (not after a fixed delay: a cold API
+        // on a busy machine can take longer than any delay to send them).
+        var waiting = 0L;
+        for (var deadline = Stopwatch.StartNew(); waiting < 2 && deadline.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(50))
+        {
+            waiting = await app.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        }
+
+        Assert.Equal(2L, waiting);
 
         var clock = Stopwatch.StartNew();
         var starved = await client.GetAsync("/api/me", owner.Token);
