@@ -101,7 +101,7 @@ internal static class Sql
     public const string SetWorkspace = "SELECT set_config('crm.workspace_id', $1, false)";
 
     public const string Page = """
-        SELECT c.workspace_id, c.id, c.company, c.created_at, c.created_by, c.email, c.first_name, c.last_name, c.notes, c.phone, c.updated_at
+        SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.company, c.notes, c.created_by, c.created_at, c.updated_at
         FROM contacts AS c
         WHERE c.workspace_id = $1
         ORDER BY c.last_name, c.first_name, c.id
@@ -159,9 +159,9 @@ internal static class Sql
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new ContactRow(
-                reader.GetGuid(1), reader.GetString(6), NullableString(reader, 7), NullableString(reader, 5), NullableString(reader, 9),
-                NullableString(reader, 2), NullableString(reader, 8), reader.IsDBNull(4) ? null : reader.GetGuid(4),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(10)));
+                reader.GetGuid(0), reader.GetString(1), NullableString(reader, 2), NullableString(reader, 3), NullableString(reader, 4),
+                NullableString(reader, 5), NullableString(reader, 6), reader.IsDBNull(7) ? null : reader.GetGuid(7),
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9)));
         }
 
         return rows;

@@ -46,20 +46,27 @@ public static class ContactsApi
         var rows = cursor is null && string.IsNullOrWhiteSpace(q)
             ? await FirstPage(db, size + 1).ToListAsync(cancellationToken)
             : await PageQuery(db, q, cursor, size).ToListAsync(cancellationToken);
-        var next = rows.Count > size ? KeysetCursor.Encode(Cursor.From(rows[size - 1])) : null;
-        return TypedResults.Ok(new ContactsPage(rows.Take(size).Select(ContactResponse.From).ToList(), next));
+        string? next = null;
+        if (rows.Count > size)
+        {
+            rows.RemoveAt(size);
+            next = KeysetCursor.Encode(Cursor.From(rows[^1]));
+        }
+
+        return TypedResults.Ok(new ContactsPage(rows, next));
     }
 
     // The typical request, the first page with no search, as a compiled query: no expression tree to build,
     // hash and look up per request. Same SQL as PageQuery with no q and no cursor.
-    private static readonly Func<CrmDbContext, int, IAsyncEnumerable<Contact>> FirstPage = EF.CompileAsyncQuery(
-        (CrmDbContext db, int take) => db.Contacts.AsNoTracking()
-            .OrderBy(c => c.LastName).ThenBy(c => c.FirstName).ThenBy(c => c.Id).Take(take));
+    private static readonly Func<CrmDbContext, int, IAsyncEnumerable<ContactResponse>> FirstPage = EF.CompileAsyncQuery(
+        (CrmDbContext db, int take) => db.Contacts
+            .OrderBy(c => c.LastName).ThenBy(c => c.FirstName).ThenBy(c => c.Id).Take(take)
+            .Select(ContactResponse.Projection));
 
     /// <summary>One page (plus one row, to know whether there is a next page) of the current workspace's contacts.</summary>
-    public static IQueryable<Contact> PageQuery(CrmDbContext db, string? q, Cursor? cursor, int size)
+    public static IQueryable<ContactResponse> PageQuery(CrmDbContext db, string? q, Cursor? cursor, int size)
     {
-        var query = db.Contacts.AsNoTracking();
+        IQueryable<Contact> query = db.Contacts;
         if (!string.IsNullOrWhiteSpace(q))
         {
             var prefix = q.Trim().ToLowerInvariant();
@@ -81,7 +88,8 @@ public static class ContactsApi
                 && EF.Functions.GreaterThan(ValueTuple.Create(c.FirstName, c.Id), ValueTuple.Create(cursor.FirstName, cursor.Id)));
         }
 
-        return query.OrderBy(c => c.LastName).ThenBy(c => c.FirstName).ThenBy(c => c.Id).Take(size + 1);
+        return query.OrderBy(c => c.LastName).ThenBy(c => c.FirstName).ThenBy(c => c.Id).Take(size + 1)
+            .Select(ContactResponse.Projection);
     }
 
     private static async Task<CreatedAtRoute<ContactResponse>> CreateContact(
@@ -148,6 +156,6 @@ public static class ContactsApi
     /// <summary>Where a page ended: the sort key of its last contact.</summary>
     public sealed record Cursor(string? LastName, string FirstName, Guid Id)
     {
-        public static Cursor From(Contact c) => new(c.LastName, c.FirstName, c.Id);
+        public static Cursor From(ContactResponse c) => new(c.LastName, c.FirstName, c.Id);
     }
 }
