@@ -30,7 +30,9 @@ namespace CrmToolkit.Data;
 /// runs every attempt three async calls deep (the entry, a wrapper of the result and the retry loop), and every
 /// query pays for them while it waits on the database. A failed first attempt is handed to EF's own loop, which
 /// meets that failure again as its first attempt and decides from there exactly as it always does (verify,
-/// transient or not, back-off, the retry limit), so that nothing about retrying is re-implemented here.
+/// transient or not, back-off, the retry limit), so that nothing about retrying is re-implemented here. EF's
+/// entry runs <see cref="OnFirstExecution"/> once more on that path: its transaction check then holds for the
+/// retries too, where EF's own loop would have found a leftover transaction only when the retry began another.
 /// </para>
 /// </remarks>
 public sealed class StreamingRetryingExecutionStrategy(ExecutionStrategyDependencies dependencies, int maxRetryCount, TimeSpan maxRetryDelay)
