@@ -15,6 +15,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddCrmData();
 builder.AddCrmAuth();
+builder.Services.AddCrmTelemetry();
 builder.Services.AddCrmProblemDetails();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
@@ -34,9 +35,8 @@ app.Services.GetRequiredService<Passwords>().Warm(); // so the first unknown-ema
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseSessionAuthentication(); // UseAuthentication(), with a short path for bearer requests
+app.UseAuthentication();
 app.UseAuthorization();
-app.UseWorkspaceAccess();
 app.UseRateLimiter();
 
 app.MapDefaultEndpoints();

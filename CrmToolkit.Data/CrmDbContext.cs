@@ -38,6 +38,12 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
 
+    /// <summary>The database function <c>crm_session</c>; called only through <see cref="CrossWorkspace"/>.</summary>
+    internal IQueryable<SessionRow> SessionOf(string workspaceId, string sessionId) => FromExpression(() => SessionOf(workspaceId, sessionId));
+
+    /// <summary>The database function <c>crm_memberships</c>; called only through <see cref="CrossWorkspace"/>.</summary>
+    internal IQueryable<MembershipRow> MembershipsOf(Guid userId) => FromExpression(() => MembershipsOf(userId));
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         EnforceWorkspaceOnWrites();
@@ -69,11 +75,20 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         configurationBuilder.Properties<WorkspaceId>()
             .HaveConversion<WorkspaceIdConverter>()
             .HaveMaxLength(WorkspaceId.MaxLength);
+        configurationBuilder.Properties<WorkspaceRole>()
+            .HaveConversion<WorkspaceRoleConverter>()
+            .HaveMaxLength(50);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
+
+        // The SECURITY DEFINER functions that cross workspaces return rows of these (see CrossWorkspaceFunctions).
+        modelBuilder.Entity<SessionRow>().HasNoKey().ToTable((string?)null);
+        modelBuilder.Entity<MembershipRow>().HasNoKey().ToTable((string?)null);
+        modelBuilder.HasDbFunction(() => SessionOf(default!, default!)).HasName("crm_session");
+        modelBuilder.HasDbFunction(() => MembershipsOf(default)).HasName("crm_memberships");
 
         // Everything a workspace-scoped table gets from its marker alone.
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType)).ToList())
@@ -95,7 +110,7 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
             builder.HasAnnotation(WorkspaceRowLevelSecurity.Annotation, true);
         }
 
-        modelBuilder.UseSeedNamingConventions();
+        modelBuilder.UseDrizzleNamingConventions();
     }
 
     // e => e.WorkspaceId == this.CurrentWorkspaceId; EF re-binds "this" to the querying context.
@@ -140,6 +155,10 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     private sealed class WorkspaceIdConverter() : ValueConverter<WorkspaceId, string>(
         id => id.Value,
         value => WorkspaceId.Parse(value, null));
+
+    private sealed class WorkspaceRoleConverter() : ValueConverter<WorkspaceRole, string>(
+        role => RoleNames.ToDatabase(role),
+        value => RoleNames.FromDatabase(value));
 }
 
 /// <summary>A write to a workspace-scoped row outside the context's workspace. Always a bug, never a client error.</summary>

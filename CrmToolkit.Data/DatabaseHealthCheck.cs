@@ -1,26 +1,28 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace CrmToolkit.Data;
 
 /// <summary>
-/// Readiness: can the API open a connection to its database and run a statement. In place of Aspire's stock
-/// Npgsql check, whose failures carry the exception, so each probe during an outage logged a full stack trace;
-/// this one reports the reason in one line (the exception's type and message: no connection string, no SQL).
+/// Readiness: can a context open a connection and run a statement, now. Raw SQL runs outside the retry strategy,
+/// so a probe during an outage answers at once; a failure is one line (the cause's type and message), with no
+/// exception attached, so that no probe logs a stack trace.
 /// </summary>
-internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+internal sealed class DatabaseHealthCheck(IDbContextFactory<CrmDbContext> contexts) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(cancellationToken);
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"The database is unreachable: {ex.GetType().Name}: {ex.Message}");
+            var cause = ex.GetBaseException();
+            return new HealthCheckResult(context.Registration.FailureStatus, $"The database is unreachable: {cause.GetType().Name}: {cause.Message}");
         }
     }
 }

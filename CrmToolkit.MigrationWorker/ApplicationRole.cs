@@ -1,32 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace CrmToolkit.MigrationWorker;
-
-/// <summary>The login role the API connects as (configuration section <c>Crm:AppRole</c>).</summary>
-public sealed partial class ApplicationRoleSettings
-{
-    public const string Section = "Crm:AppRole";
-
-    public string Name { get; set; } = "crm_app";
-
-    /// <summary>When set (the AppHost passes the <c>crm-app-password</c> parameter), the worker creates or updates the role.</summary>
-    public string? Password { get; set; }
-
-    internal void Validate()
-    {
-        if (!IdentifierPattern().IsMatch(Name))
-        {
-            throw new InvalidOperationException($"Crm:AppRole:Name '{Name}' is not a plain lower-case identifier.");
-        }
-    }
-
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
-    private static partial Regex IdentifierPattern();
-}
 
 /// <summary>
 /// Provisions the application role: it can log in and read and write the tables, and nothing else. It owns
@@ -34,10 +11,9 @@ public sealed partial class ApplicationRoleSettings
 /// </summary>
 internal static class ApplicationRole
 {
-    public static async Task EnsureAsync(CrmDbContext db, ApplicationRoleSettings settings, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(CrmDbContext db, ApplicationRoleOptions settings, CancellationToken cancellationToken)
     {
-        settings.Validate();
-        var role = settings.Name; // a validated identifier, and the database name is quoted: the DDL below is safe to splice
+        var role = settings.Name; // a validated identifier (ApplicationRoleOptions), and the database name is quoted: the DDL below is safe to splice
         var database = db.Database.GetDbConnection().Database.Replace("\"", "\"\"", StringComparison.Ordinal);
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

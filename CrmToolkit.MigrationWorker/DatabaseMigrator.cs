@@ -21,7 +21,7 @@ public static class DatabaseMigrator
     /// Applies pending migrations, then provisions the application role (when <paramref name="appRole"/> is
     /// given), and returns the ids of the migrations this call applied.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> MigrateAsync(CrmDbContext db, ApplicationRoleSettings? appRole, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> MigrateAsync(CrmDbContext db, ApplicationRoleOptions? appRole, CancellationToken cancellationToken)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async ct =>
@@ -32,6 +32,7 @@ public static class DatabaseMigrator
             try
             {
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
+                await EnsureHistoryIsKnownAsync(db, ct);
                 var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
                 if (pending.Count > 0)
                 {
@@ -53,6 +54,19 @@ public static class DatabaseMigrator
                 await db.Database.CloseConnectionAsync();
             }
         }, cancellationToken);
+    }
+
+    // A database migrated by an earlier development version (before the migrations were squashed into one) has
+    // ids in its history that this version does not have. EF would apply InitialCreate on top of the old schema and
+    // fail half-way; refuse before applying anything.
+    private static async Task EnsureHistoryIsKnownAsync(CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(id => !known.Contains(id)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UnknownMigrationHistoryException(db.Database.GetDbConnection().Database, unknown);
+        }
     }
 
     private static async Task EnsureDatabaseExistsAsync(CrmDbContext db, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.MigrationWorker;
@@ -11,7 +12,7 @@ namespace CrmToolkit.MigrationWorker;
 /// </summary>
 internal sealed partial class MigrationWorker(
     IDbContextFactory<CrmDbContext> contextFactory,
-    IOptions<ApplicationRoleSettings> appRole,
+    IOptions<ApplicationRoleOptions> appRole,
     IHostApplicationLifetime lifetime,
     ILogger<MigrationWorker> logger) : BackgroundService
 {
@@ -31,7 +32,8 @@ internal sealed partial class MigrationWorker(
         {
             activity?.AddException(ex);
             activity?.SetStatus(ActivityStatusCode.Error);
-            LogFailed(ex, ex.Message);
+            // One line with the cause, no stack trace: an operator reads it in the dashboard or a pipeline's log.
+            LogFailed(Describe(ex));
             Environment.ExitCode = 1;
         }
         finally
@@ -43,6 +45,23 @@ internal sealed partial class MigrationWorker(
     [LoggerMessage(LogLevel.Information, "Database is up to date; applied {Count} migration(s): {Migrations}")]
     private partial void LogMigrated(int count, string migrations);
 
+    // "Failed to connect to 127.0.0.1:5432: Connection refused": each cause once, outermost first, without the
+    // retry strategy's own wrapper.
+    private static string Describe(Exception exception)
+    {
+        var messages = new List<string>();
+        for (var e = exception is RetryLimitExceededException { InnerException: { } last } ? last : exception; e is not null; e = e.InnerException)
+        {
+            var message = e.Message.TrimEnd('.');
+            if (!messages.Contains(message))
+            {
+                messages.Add(message);
+            }
+        }
+
+        return string.Join(": ", messages);
+    }
+
     [LoggerMessage(LogLevel.Critical, "Database migration failed: {Reason}")]
-    private partial void LogFailed(Exception exception, string reason);
+    private partial void LogFailed(string reason);
 }

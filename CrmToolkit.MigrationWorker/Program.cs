@@ -1,11 +1,22 @@
 using CrmToolkit.Data;
 using CrmToolkit.MigrationWorker;
+using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCrmData();
-builder.Services.AddOptions<ApplicationRoleSettings>().BindConfiguration(ApplicationRoleSettings.Section);
+builder.Services.AddOptions<ApplicationRoleOptions>().BindConfiguration(ApplicationRoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddHostedService<MigrationWorker>();
 
-builder.Build().Run();
+try
+{
+    builder.Build().Run();
+    return Environment.ExitCode;
+}
+catch (OptionsValidationException ex)
+{
+    // A setting is wrong (validated at start): one line that names it, as for every other failure of the worker.
+    Console.Error.WriteLine($"Database migration failed: {ex.Message}");
+    return 1;
+}

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json.Serialization;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
@@ -11,7 +12,13 @@ public sealed record UserResponse(Guid Id, string Email, string Name, DateTimeOf
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.Name, user.CreatedAt, user.UpdatedAt);
 
-    public static UserResponse From(UserInfo user) => new(user.Id, user.Email, user.Name, user.CreatedAt, user.UpdatedAt);
+    /// <summary>The signed-in user, from the session's principal.</summary>
+    public static UserResponse From(ClaimsPrincipal user) => new(
+        user.GetUserId(),
+        user.Required(CrmClaimTypes.Email),
+        user.Required(CrmClaimTypes.Name),
+        user.GetInstant(CrmClaimTypes.UserCreatedAt),
+        user.GetInstant(CrmClaimTypes.UserUpdatedAt));
 }
 
 public sealed record WorkspaceResponse(
@@ -24,6 +31,18 @@ public sealed record WorkspaceResponse(
 {
     public static WorkspaceResponse From(Workspace workspace) =>
         new(workspace.Id, workspace.Name, workspace.Description, workspace.CreatedBy, workspace.CreatedAt, workspace.UpdatedAt);
+
+    public static WorkspaceResponse From(MembershipRow m) =>
+        new(m.WorkspaceId, m.WorkspaceName, m.Description, m.CreatedBy, m.WorkspaceCreatedAt, m.WorkspaceUpdatedAt);
+
+    /// <summary>The signed-in session's workspace, from its principal.</summary>
+    public static WorkspaceResponse From(ClaimsPrincipal user) => new(
+        user.GetWorkspaceId(),
+        user.Required(CrmClaimTypes.WorkspaceName),
+        user.FindFirst(CrmClaimTypes.WorkspaceDescription)?.Value,
+        Guid.Parse(user.Required(CrmClaimTypes.WorkspaceCreatedBy)),
+        user.GetInstant(CrmClaimTypes.WorkspaceCreatedAt),
+        user.GetInstant(CrmClaimTypes.WorkspaceUpdatedAt));
 }
 
 /// <summary>A session as the client sees it: the token only in the response that creates it.</summary>

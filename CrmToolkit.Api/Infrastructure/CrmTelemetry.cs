@@ -4,12 +4,14 @@ using System.Diagnostics.Metrics;
 namespace CrmToolkit.Api.Infrastructure;
 
 /// <summary>
-/// CrmToolkit's own traces and metrics (source and meter "CrmToolkit", exported by ServiceDefaults).
-/// Tags carry outcomes and counts only: never a token, a password, a hash or an email.
+/// CrmToolkit's own spans and metrics (activity source and meter <see cref="Name"/>). Tags carry outcomes and
+/// counts only: never a token, a password, a hash or an email.
 /// </summary>
 public sealed class CrmTelemetry
 {
-    public static readonly ActivitySource ActivitySource = new(Microsoft.Extensions.Hosting.Extensions.CrmTelemetryName);
+    public const string Name = "CrmToolkit";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
 
     private readonly Counter<long> _logins;
     private readonly Counter<long> _sessionsCreated;
@@ -20,7 +22,7 @@ public sealed class CrmTelemetry
 
     public CrmTelemetry(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(Microsoft.Extensions.Hosting.Extensions.CrmTelemetryName);
+        var meter = meterFactory.Create(Name);
         _logins = meter.CreateCounter<long>("crm.logins", description: "Login attempts, by result.");
         _sessionsCreated = meter.CreateCounter<long>("crm.sessions.created", description: "Sessions created, by reason.");
         _sessionsEnded = meter.CreateCounter<long>("crm.sessions.ended", description: "Sessions ended before expiry, by reason.");

@@ -23,11 +23,6 @@ public sealed partial class SessionPurgeService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.PurgeBatchSize < 1)
-        {
-            throw new InvalidOperationException("Auth:Sessions:PurgeBatchSize must be at least 1.");
-        }
-
         using var timer = new PeriodicTimer(options.Value.PurgeInterval, time);
         do
         {

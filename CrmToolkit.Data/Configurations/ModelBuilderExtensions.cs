@@ -1,8 +1,6 @@
 using System.Linq.Expressions;
-using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CrmToolkit.Data.Configurations;
 
@@ -22,27 +20,4 @@ internal static class ModelBuilderExtensions
     public static PropertyBuilder<DateTimeOffset> HasUpdatedAt<T>(this EntityTypeBuilder<T> builder, Expression<Func<T, DateTimeOffset>> property)
         where T : class =>
         builder.Property(property).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
-}
-
-internal static class RoleNames
-{
-    public static readonly ValueConverter<WorkspaceRole, string> Converter = new(
-        role => ToDatabase(role),
-        value => FromDatabase(value));
-
-    public static string ToDatabase(WorkspaceRole role) => role switch
-    {
-        WorkspaceRole.Owner => "owner",
-        WorkspaceRole.Admin => "admin",
-        WorkspaceRole.Member => "member",
-        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "Unknown role."),
-    };
-
-    public static WorkspaceRole FromDatabase(string value) => value switch
-    {
-        "owner" => WorkspaceRole.Owner,
-        "admin" => WorkspaceRole.Admin,
-        "member" => WorkspaceRole.Member,
-        _ => throw new InvalidOperationException($"Unknown role '{value}' in workspace_members.role."),
-    };
 }

@@ -13,8 +13,6 @@ internal sealed class WorkspaceMemberConfiguration : IEntityTypeConfiguration<Wo
         builder.HasKey(m => m.Id);
         builder.Property(m => m.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.Property(m => m.Role)
-            .HasMaxLength(50)
-            .HasConversion(RoleNames.Converter)
             .HasDefaultValueSql("'member'")
             .HasSentinel(WorkspaceRole.Member);
         builder.HasCreatedAt(m => m.JoinedAt);

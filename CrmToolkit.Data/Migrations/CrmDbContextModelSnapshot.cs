@@ -27,58 +27,69 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<string>("WorkspaceId")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id");
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(1);
 
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id")
+                        .HasColumnOrder(0)
                         .HasDefaultValueSql("gen_random_uuid()");
 
                     b.Property<string>("Company")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("company");
+                        .HasColumnName("company")
+                        .HasColumnOrder(6);
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
+                        .HasColumnOrder(9)
                         .HasDefaultValueSql("now()");
 
                     b.Property<Guid?>("CreatedBy")
                         .HasColumnType("uuid")
-                        .HasColumnName("created_by");
+                        .HasColumnName("created_by")
+                        .HasColumnOrder(8);
 
                     b.Property<string>("Email")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("email");
+                        .HasColumnName("email")
+                        .HasColumnOrder(4);
 
                     b.Property<string>("FirstName")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
-                        .HasColumnName("first_name");
+                        .HasColumnName("first_name")
+                        .HasColumnOrder(2);
 
                     b.Property<string>("LastName")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
-                        .HasColumnName("last_name");
+                        .HasColumnName("last_name")
+                        .HasColumnOrder(3);
 
                     b.Property<string>("Notes")
                         .HasColumnType("text")
-                        .HasColumnName("notes");
+                        .HasColumnName("notes")
+                        .HasColumnOrder(7);
 
                     b.Property<string>("Phone")
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)")
-                        .HasColumnName("phone");
+                        .HasColumnName("phone")
+                        .HasColumnOrder(5);
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at")
+                        .HasColumnOrder(10)
                         .HasDefaultValueSql("now()");
 
                     b.HasKey("WorkspaceId", "Id")
@@ -100,7 +111,8 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .HasColumnOrder(0);
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
@@ -108,12 +120,14 @@ namespace CrmToolkit.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("account_key");
+                        .HasColumnName("account_key")
+                        .HasColumnOrder(1);
 
                     b.Property<DateTimeOffset>("FailedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("failed_at")
+                        .HasColumnOrder(2)
                         .HasDefaultValueSql("now()");
 
                     b.HasKey("Id")
@@ -125,31 +139,86 @@ namespace CrmToolkit.Data.Migrations
                     b.ToTable("login_failures", (string)null);
                 });
 
+            modelBuilder.Entity("CrmToolkit.Data.Entities.MembershipRow", b =>
+                {
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by")
+                        .HasColumnOrder(3);
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description")
+                        .HasColumnOrder(2);
+
+                    b.Property<DateTimeOffset>("JoinedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("joined_at")
+                        .HasColumnOrder(7);
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("role")
+                        .HasColumnOrder(6);
+
+                    b.Property<DateTimeOffset>("WorkspaceCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("workspace_created_at")
+                        .HasColumnOrder(4);
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(0);
+
+                    b.Property<string>("WorkspaceName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_name")
+                        .HasColumnOrder(1);
+
+                    b.Property<DateTimeOffset>("WorkspaceUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("workspace_updated_at")
+                        .HasColumnOrder(5);
+
+                    b.ToTable((string)null);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.Session", b =>
                 {
                     b.Property<string>("WorkspaceId")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id");
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(2);
 
                     b.Property<string>("Id")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .HasColumnOrder(0);
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
+                        .HasColumnOrder(4)
                         .HasDefaultValueSql("now()");
 
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("expires_at");
+                        .HasColumnName("expires_at")
+                        .HasColumnOrder(3);
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
-                        .HasColumnName("user_id");
+                        .HasColumnName("user_id")
+                        .HasColumnOrder(1);
 
                     b.HasKey("WorkspaceId", "Id")
                         .HasName("sessions_pkey");
@@ -165,42 +234,141 @@ namespace CrmToolkit.Data.Migrations
                     b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
+            modelBuilder.Entity("CrmToolkit.Data.Entities.SessionRow", b =>
+                {
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by")
+                        .HasColumnOrder(13);
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description")
+                        .HasColumnOrder(12);
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .HasColumnOrder(6);
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at")
+                        .HasColumnOrder(2);
+
+                    b.Property<DateTimeOffset>("JoinedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("joined_at")
+                        .HasColumnOrder(4);
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .HasColumnOrder(7);
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("role")
+                        .HasColumnOrder(3);
+
+                    b.Property<DateTimeOffset>("SessionCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("session_created_at")
+                        .HasColumnOrder(1);
+
+                    b.Property<string>("SessionId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("session_id")
+                        .HasColumnOrder(0);
+
+                    b.Property<DateTimeOffset>("UserCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("user_created_at")
+                        .HasColumnOrder(8);
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id")
+                        .HasColumnOrder(5);
+
+                    b.Property<DateTimeOffset>("UserUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("user_updated_at")
+                        .HasColumnOrder(9);
+
+                    b.Property<DateTimeOffset>("WorkspaceCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("workspace_created_at")
+                        .HasColumnOrder(14);
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(10);
+
+                    b.Property<string>("WorkspaceName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_name")
+                        .HasColumnOrder(11);
+
+                    b.Property<DateTimeOffset>("WorkspaceUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("workspace_updated_at")
+                        .HasColumnOrder(15);
+
+                    b.ToTable((string)null);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.User", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id")
+                        .HasColumnOrder(0)
                         .HasDefaultValueSql("gen_random_uuid()");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
+                        .HasColumnOrder(4)
                         .HasDefaultValueSql("now()");
 
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("email");
+                        .HasColumnName("email")
+                        .HasColumnOrder(1);
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("name");
+                        .HasColumnName("name")
+                        .HasColumnOrder(3);
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("password_hash");
+                        .HasColumnName("password_hash")
+                        .HasColumnOrder(2);
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at")
+                        .HasColumnOrder(5)
                         .HasDefaultValueSql("now()");
 
                     b.HasKey("Id")
@@ -214,32 +382,38 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<string>("Id")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .HasColumnOrder(0);
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
+                        .HasColumnOrder(4)
                         .HasDefaultValueSql("now()");
 
                     b.Property<Guid>("CreatedBy")
                         .HasColumnType("uuid")
-                        .HasColumnName("created_by");
+                        .HasColumnName("created_by")
+                        .HasColumnOrder(3);
 
                     b.Property<string>("Description")
                         .HasColumnType("text")
-                        .HasColumnName("description");
+                        .HasColumnName("description")
+                        .HasColumnOrder(2);
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
-                        .HasColumnName("name");
+                        .HasColumnName("name")
+                        .HasColumnOrder(1);
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at")
+                        .HasColumnOrder(5)
                         .HasDefaultValueSql("now()");
 
                     b.HasKey("Id")
@@ -259,18 +433,21 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<string>("WorkspaceId")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id");
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(1);
 
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id")
+                        .HasColumnOrder(0)
                         .HasDefaultValueSql("gen_random_uuid()");
 
                     b.Property<DateTimeOffset>("JoinedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("joined_at")
+                        .HasColumnOrder(4)
                         .HasDefaultValueSql("now()");
 
                     b.Property<string>("Role")
@@ -279,11 +456,13 @@ namespace CrmToolkit.Data.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)")
                         .HasColumnName("role")
+                        .HasColumnOrder(3)
                         .HasDefaultValueSql("'member'");
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
-                        .HasColumnName("user_id");
+                        .HasColumnName("user_id")
+                        .HasColumnOrder(2);
 
                     b.HasKey("WorkspaceId", "Id")
                         .HasName("workspace_members_pkey");

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
@@ -117,7 +118,7 @@ public static class AuthApi
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        MembershipInfo? membership;
+        MembershipRow? membership;
         if (request.WorkspaceId is null)
         {
             membership = (await CrossWorkspace.MembershipsOfAsync(db, user.Id, cancellationToken)).FirstOrDefault();
@@ -136,36 +137,36 @@ public static class AuthApi
             return TypedResults.NotFound();
         }
 
-        await using var workspaceDb = contexts.CreateDbContext(membership.Workspace.Id);
+        await using var workspaceDb = contexts.CreateDbContext(membership.WorkspaceId);
         var session = sessions.Add(workspaceDb, user.Id);
         await workspaceDb.SaveChangesAsync(cancellationToken);
 
         activity?.SetTag("crm.login.result", "success");
-        activity?.SetTag("crm.workspace.id", membership.Workspace.Id.Value);
+        activity?.SetTag("crm.workspace.id", membership.WorkspaceId.Value);
         telemetry.Login("success");
         telemetry.SessionCreated("login");
         return TypedResults.Ok(new SignedInResponse(
-            UserResponse.From(user), WorkspaceResponse.From(membership.Workspace), membership.Role, SessionResponse.From(session)));
+            UserResponse.From(user), WorkspaceResponse.From(membership), membership.Role, SessionResponse.From(session)));
     }
 
     /// <summary>A new session in another workspace of the user; the calling session ends in the same transaction.</summary>
     private static async Task<Results<Ok<SignedInResponse>, NotFound, UnauthorizedHttpResult>> Switch(
         SwitchRequest request,
-        CurrentSession current,
+        ClaimsPrincipal user,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.switch");
-        var caller = current.Session;
+        var userId = user.GetUserId();
         if (!WorkspaceId.TryParse(request.WorkspaceId, out var target))
         {
             return TypedResults.NotFound();
         }
 
         await using var targetDb = contexts.CreateDbContext(target);
-        var membership = await CrossWorkspace.FindMembershipAsync(targetDb, caller.User.Id, target, cancellationToken);
+        var membership = await CrossWorkspace.FindMembershipAsync(targetDb, userId, target, cancellationToken);
         if (membership is null)
         {
             return TypedResults.NotFound();
@@ -177,12 +178,12 @@ public static class AuthApi
             targetDb.ChangeTracker.Clear();
             // End the calling session first: if a concurrent switch or logout ended it already, this token
             // must not yield a second live session.
-            if (await CrossWorkspace.EndSessionAsync(targetDb, caller.Workspace.Id, caller.Id, ct) != 1)
+            if (await CrossWorkspace.EndSessionAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), ct) != 1)
             {
                 return null;
             }
 
-            var issued = sessions.Add(targetDb, caller.User.Id);
+            var issued = sessions.Add(targetDb, userId);
             await targetDb.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             return issued;
@@ -195,13 +196,13 @@ public static class AuthApi
         telemetry.SessionCreated("switch");
         telemetry.SessionsEnded("switch");
         return TypedResults.Ok(new SignedInResponse(
-            UserResponse.From(caller.User), WorkspaceResponse.From(membership.Workspace), membership.Role, SessionResponse.From(session)));
+            UserResponse.From(user), WorkspaceResponse.From(membership), membership.Role, SessionResponse.From(session)));
     }
 
     private static async Task<NoContent> Logout(
-        CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+        ClaimsPrincipal user, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var ended = await db.Sessions.Where(s => s.Id == current.Session.Id).ExecuteDeleteAsync(cancellationToken);
+        var ended = await db.Sessions.Where(s => s.Id == user.GetSessionId()).ExecuteDeleteAsync(cancellationToken);
         telemetry.SessionsEnded("logout", ended);
         return TypedResults.NoContent();
     }

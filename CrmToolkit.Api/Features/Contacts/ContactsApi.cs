@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Authorization;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +25,7 @@ public static class ContactsApi
         group.MapPost("/", CreateContact);
         group.MapGet("/{contactId:guid}", GetContact).WithName("GetContact");
         group.MapPatch("/{contactId:guid}", UpdateContact);
-        group.MapDelete("/{contactId:guid}", DeleteContact).RequireWorkspaceRole(WorkspaceRole.Admin);
+        group.MapDelete("/{contactId:guid}", DeleteContact).RequireAuthorization(WorkspacePolicies.Admin);
 
         return group;
     }
@@ -93,7 +95,7 @@ public static class ContactsApi
     }
 
     private static async Task<CreatedAtRoute<ContactResponse>> CreateContact(
-        CreateContactRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+        CreateContactRequest request, ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
     {
         var contact = new Contact
         {
@@ -103,7 +105,7 @@ public static class ContactsApi
             Phone = Optional(request.Phone),
             Company = Optional(request.Company),
             Notes = Optional(request.Notes),
-            CreatedBy = current.Session.User.Id,
+            CreatedBy = user.GetUserId(),
         };
         db.Contacts.Add(contact); // the workspace id is stamped by the context
         await db.SaveChangesAsync(cancellationToken);

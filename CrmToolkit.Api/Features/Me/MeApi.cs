@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
@@ -14,12 +15,11 @@ public static class MeApi
         var group = routes.MapGroup("/me").WithTags("Me").RequireAuthorization();
 
         // Served entirely from the session lookup the authentication already did: no further query.
-        group.MapGet("/", (CurrentSession current) =>
-        {
-            var s = current.Session;
-            return TypedResults.Ok(new SignedInResponse(
-                UserResponse.From(s.User), WorkspaceResponse.From(s.Workspace), s.Role, new SessionResponse(null, s.ExpiresAt)));
-        });
+        group.MapGet("/", (ClaimsPrincipal user) => TypedResults.Ok(new SignedInResponse(
+            UserResponse.From(user),
+            WorkspaceResponse.From(user),
+            user.GetRole(),
+            new SessionResponse(null, user.GetInstant(CrmClaimTypes.SessionExpiresAt)))));
 
         group.MapGet("/workspaces", MyWorkspaces);
 
@@ -27,9 +27,9 @@ public static class MeApi
     }
 
     private static async Task<Ok<List<MyWorkspaceResponse>>> MyWorkspaces(
-        CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+        ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var memberships = await CrossWorkspace.MembershipsOfAsync(db, current.Session.User.Id, cancellationToken);
-        return TypedResults.Ok(memberships.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m.Workspace), m.Role, m.JoinedAt)));
+        var memberships = await CrossWorkspace.MembershipsOfAsync(db, user.GetUserId(), cancellationToken);
+        return TypedResults.Ok(memberships.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m), m.Role, m.JoinedAt)));
     }
 }

@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Authorization;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,8 +22,8 @@ public static class MembersApi
         var group = workspace.MapGroup("/members").WithTags("Members");
 
         group.MapGet("/", ListMembers);
-        group.MapPost("/", AddMember).RequireWorkspaceRole(WorkspaceRole.Admin);
-        group.MapPatch("/{userId:guid}", ChangeRole).RequireWorkspaceRole(WorkspaceRole.Admin);
+        group.MapPost("/", AddMember).RequireAuthorization(WorkspacePolicies.Admin);
+        group.MapPatch("/{userId:guid}", ChangeRole).RequireAuthorization(WorkspacePolicies.Admin);
         group.MapDelete("/{userId:guid}", RemoveMember); // admins, or the member themself: checked below
 
         return group;
@@ -45,10 +47,10 @@ public static class MembersApi
     }
 
     private static async Task<Results<Created<MemberResponse>, ProblemHttpResult>> AddMember(
-        AddMemberRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+        AddMemberRequest request, ClaimsPrincipal caller, CrmDbContext db, CancellationToken cancellationToken)
     {
         var role = ParseRole(request.Role);
-        if (role == WorkspaceRole.Owner && current.Session.Role != WorkspaceRole.Owner)
+        if (role == WorkspaceRole.Owner && caller.GetRole() != WorkspaceRole.Owner)
         {
             return Forbidden("Only an owner can make someone an owner.");
         }
@@ -67,15 +69,15 @@ public static class MembersApi
         await db.SaveChangesAsync(cancellationToken); // already a member: 409 from the unique index
 
         return TypedResults.Created(
-            $"/api/workspaces/{current.Session.Workspace.Id}/members/{user.Id}",
+            $"/api/workspaces/{caller.GetWorkspaceId()}/members/{user.Id}",
             new MemberResponse(user.Id, user.Email, user.Name, member.Role, member.JoinedAt));
     }
 
     private static async Task<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>> ChangeRole(
-        Guid userId, ChangeRoleRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+        Guid userId, ChangeRoleRequest request, ClaimsPrincipal caller, CrmDbContext db, CancellationToken cancellationToken)
     {
         var newRole = ParseRole(request.Role);
-        return await WithWorkspaceLockedAsync<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>>(db, current, async (actor, ct) =>
+        return await WithWorkspaceLockedAsync<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>>(db, caller, async (actor, ct) =>
         {
             var target = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.UserId == userId, ct);
             if (actor is null || target is null)
@@ -107,9 +109,9 @@ public static class MembersApi
 
     /// <summary>Removes a member and ends their sessions in this workspace.</summary>
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveMember(
-        Guid userId, CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+        Guid userId, ClaimsPrincipal caller, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var (result, sessionsEnded) = await WithWorkspaceLockedAsync<(Results<NoContent, NotFound, ProblemHttpResult>, int)>(db, current, async (actor, ct) =>
+        var (result, sessionsEnded) = await WithWorkspaceLockedAsync<(Results<NoContent, NotFound, ProblemHttpResult>, int)>(db, caller, async (actor, ct) =>
         {
             var target = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.UserId == userId, ct);
             if (actor is null || target is null)
@@ -117,7 +119,7 @@ public static class MembersApi
                 return (TypedResults.NotFound(), 0);
             }
 
-            var self = userId == current.Session.User.Id;
+            var self = userId == caller.GetUserId();
             if (!self && (actor == WorkspaceRole.Member || (actor == WorkspaceRole.Admin && target.Role >= WorkspaceRole.Admin)))
             {
                 return (Forbidden(actor == WorkspaceRole.Member
@@ -155,9 +157,10 @@ public static class MembersApi
     /// The action gets the caller's role as it is now, under the lock (not as it was when the session was
     /// read): <c>null</c> when the caller is no longer a member.
     /// </summary>
-    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, CurrentSession current, Func<WorkspaceRole?, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, ClaimsPrincipal caller, Func<WorkspaceRole?, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        var workspaceId = current.Session.Workspace.Id.Value;
+        var workspaceId = caller.GetWorkspaceId().Value;
+        var callerId = caller.GetUserId();
         return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
@@ -165,7 +168,7 @@ public static class MembersApi
             // NO KEY UPDATE: orders role changes in this workspace without blocking inserts that reference it.
             await db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR NO KEY UPDATE", ct);
             var actor = await db.WorkspaceMembers
-                .Where(m => m.UserId == current.Session.User.Id)
+                .Where(m => m.UserId == callerId)
                 .Select(m => (WorkspaceRole?)m.Role)
                 .SingleOrDefaultAsync(ct);
             var result = await action(actor, ct);

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Authorization;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,10 +16,10 @@ public static class WorkspacesApi
         var group = routes.MapGroup("/workspaces").WithTags("Workspaces").RequireAuthorization();
         group.MapPost("/", CreateWorkspace);
 
-        var workspace = group.MapGroup($"/{{{WorkspaceAccess.RouteValue}}}").RequireWorkspaceMember();
+        var workspace = group.MapGroup($"/{{{WorkspacePolicies.RouteValue}}}").RequireAuthorization(WorkspacePolicies.Member);
         workspace.MapGet("/", GetWorkspace);
-        workspace.MapPatch("/", UpdateWorkspace).RequireWorkspaceRole(WorkspaceRole.Admin);
-        workspace.MapDelete("/", DeleteWorkspace).RequireWorkspaceRole(WorkspaceRole.Owner);
+        workspace.MapPatch("/", UpdateWorkspace).RequireAuthorization(WorkspacePolicies.Admin);
+        workspace.MapDelete("/", DeleteWorkspace).RequireAuthorization(WorkspacePolicies.Owner);
 
         return workspace;
     }
@@ -25,7 +27,7 @@ public static class WorkspacesApi
     /// <summary>The creator becomes owner and gets a session in the new workspace.</summary>
     private static async Task<Results<Created<CreatedWorkspaceResponse>, ValidationProblem>> CreateWorkspace(
         CreateWorkspaceRequest request,
-        CurrentSession current,
+        ClaimsPrincipal user,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
         CrmTelemetry telemetry,
@@ -45,7 +47,7 @@ public static class WorkspacesApi
             });
         }
 
-        var userId = current.Session.User.Id;
+        var userId = user.GetUserId();
         var workspace = new Workspace
         {
             Id = id,
@@ -66,13 +68,13 @@ public static class WorkspacesApi
             new CreatedWorkspaceResponse(WorkspaceResponse.From(workspace), WorkspaceRole.Owner, SessionResponse.From(session)));
     }
 
-    private static Ok<WorkspaceResponse> GetWorkspace(CurrentSession current) =>
-        TypedResults.Ok(WorkspaceResponse.From(current.Session.Workspace));
+    private static Ok<WorkspaceResponse> GetWorkspace(ClaimsPrincipal user) =>
+        TypedResults.Ok(WorkspaceResponse.From(user));
 
     private static async Task<Results<Ok<WorkspaceResponse>, NotFound>> UpdateWorkspace(
-        UpdateWorkspaceRequest request, CurrentSession current, CrmDbContext db, CancellationToken cancellationToken)
+        UpdateWorkspaceRequest request, ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == current.Session.Workspace.Id, cancellationToken);
+        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == user.GetWorkspaceId(), cancellationToken);
         if (workspace is null)
         {
             return TypedResults.NotFound();
@@ -94,9 +96,9 @@ public static class WorkspacesApi
 
     /// <summary>Members, sessions and every package row of the workspace go with it (ON DELETE CASCADE).</summary>
     private static async Task<Results<NoContent, NotFound>> DeleteWorkspace(
-        CurrentSession current, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+        ClaimsPrincipal user, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var id = current.Session.Workspace.Id;
+        var id = user.GetWorkspaceId();
         var sessionsEnded = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);

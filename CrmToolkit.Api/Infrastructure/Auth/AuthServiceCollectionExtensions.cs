@@ -1,17 +1,21 @@
-using CrmToolkit.Data;
 using Microsoft.AspNetCore.Authentication;
+using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Data;
 using Microsoft.AspNetCore.Identity;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
 public static class AuthServiceCollectionExtensions
 {
-    /// <summary>Bearer sessions, password hashing, rate limits, the purge job and CrmToolkit's telemetry.</summary>
+    /// <summary>
+    /// The <c>Bearer</c> session scheme, the workspace policies, password hashing, rate limits and the purge job;
+    /// their options are validated at start.
+    /// </summary>
     public static IHostApplicationBuilder AddCrmAuth(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.Section);
-        services.AddOptions<AuthRateLimitOptions>().BindConfiguration(AuthRateLimitOptions.Section);
+        services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthRateLimitOptions>().BindConfiguration(AuthRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<PasswordHasherOptions>(o =>
         {
             o.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;
@@ -19,16 +23,14 @@ public static class AuthServiceCollectionExtensions
         });
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<CrmTelemetry>();
         services.AddSingleton<Passwords>();
         services.AddSingleton<SessionIssuer>();
-        services.AddScoped<CurrentSession>();
-        services.AddScoped<SessionAuthentication>();
-        services.AddScoped<ICurrentWorkspace>(sp => sp.GetRequiredService<CurrentSession>());
+        services.AddHttpContextAccessor();
+        services.AddScoped<ICurrentWorkspace, SessionWorkspace>();
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        services.AddWorkspaceAuthorization();
         services.AddAuthRateLimiting();
         services.AddHostedService<SessionPurgeService>();
         return builder;

@@ -1,22 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
-/// <summary>Session lifetime (configuration section <c>Auth:Sessions</c>).</summary>
+/// <summary>Session lifetime (configuration section <c>Auth:Sessions</c>), validated at start.</summary>
 public sealed class SessionLifetimeOptions
 {
     public const string Section = "Auth:Sessions";
 
     /// <summary>A session ends after this long without a request.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan SlidingExpiration { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>A session ends this long after it was created, however active.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan AbsoluteExpiration { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>The sliding expiry is written back at most this often per session.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
     public TimeSpan RenewalInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often the background job deletes expired sessions, and how many per statement.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    [Range(1, 1_000_000)]
     public int PurgeBatchSize { get; set; } = 1000;
 
     /// <summary>

@@ -1,6 +1,5 @@
 using CrmToolkit.Api.Features.Contacts;
 using CrmToolkit.Data;
-using CrmToolkit.Data.Schema;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

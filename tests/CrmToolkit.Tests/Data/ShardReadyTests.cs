@@ -132,7 +132,7 @@ public sealed partial class ShardReadyTests(AppFixture app) : IDisposable
     public async Task WithoutCitusTheDistributionMigrationRanAndChangedNothing()
     {
         Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM pg_extension WHERE extname = 'citus'"));
-        Assert.Equal(1L, await app.Database.ScalarAsync<long>("""SELECT count(*) FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_ShardReady'"""));
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("""SELECT count(*) FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_InitialCreate'"""));
     }
 
     private async Task DriveEveryWorkspaceRouteAsync()

@@ -77,7 +77,7 @@ public sealed class MigrationTests(AppFixture app)
                 {
                     await using var db = CreateContext(connectionString);
                     // Grants for the application role too (no password: the running API's role stays as it is).
-                    return await DatabaseMigrator.MigrateAsync(db, new ApplicationRoleSettings(), CancellationToken.None);
+                    return await DatabaseMigrator.MigrateAsync(db, new ApplicationRoleOptions(), CancellationToken.None);
                 });
                 var applied = await Task.WhenAll(workers);
 
@@ -127,6 +127,46 @@ public sealed class MigrationTests(AppFixture app)
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)); // it retried, and it stopped
         Assert.Contains("Database migration failed:", log);
         Assert.DoesNotContain("Password=unused", log);
+    }
+
+    [Fact]
+    public async Task ADatabaseMigratedByAnEarlierVersionIsRefusedWithOneLineAndLeftAsItIs()
+    {
+        // A database whose history names a migration this version does not have (as the six squashed ones).
+        var databaseName = $"crm_old_{Guid.NewGuid():N}"[..30];
+        await app.Database.ExecuteAsync($"CREATE DATABASE {databaseName}");
+        var connectionString = new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = databaseName }.ConnectionString;
+        try
+        {
+            await using (var old = NpgsqlDataSource.Create(connectionString))
+            {
+                await old.ExecuteAsync("""
+                    CREATE TABLE "__EFMigrationsHistory" ("MigrationId" varchar(150) PRIMARY KEY, "ProductVersion" varchar(32) NOT NULL);
+                    INSERT INTO "__EFMigrationsHistory" VALUES ('20261126062953_InitialCreate', '10.0.15');
+                    CREATE TABLE users (id uuid PRIMARY KEY);
+                    """);
+            }
+
+            var (exitCode, log) = await ProcessHelpers.RunDllAsync(
+                BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
+                new Dictionary<string, string> { ["ConnectionStrings__crm"] = connectionString },
+                TimeSpan.FromSeconds(90));
+
+            Assert.NotEqual(0, exitCode);
+            var failure = Assert.Single(log.Split('\n'), line => line.Contains("Database migration failed:", StringComparison.Ordinal));
+            Assert.Contains("20261126062953_InitialCreate", failure);
+            Assert.Contains("Reset database", failure);
+            Assert.DoesNotContain("   at ", log);
+
+            await using var db = NpgsqlDataSource.Create(connectionString);
+            Assert.Equal(["users"], await db.ListAsync("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__EFMigrationsHistory'"));
+            Assert.Equal(["20261126062953_InitialCreate"], await db.ListAsync("""SELECT "MigrationId" FROM "__EFMigrationsHistory" """));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await app.Database.ExecuteAsync($"DROP DATABASE IF EXISTS {databaseName} WITH (FORCE)");
+        }
     }
 
     private static CrmDbContext CreateContext(string connectionString) =>

@@ -1,6 +1,7 @@
 ﻿using System;
 using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
@@ -12,6 +13,20 @@ namespace CrmToolkit.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "login_failures",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
+                    account_key = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    failed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("login_failures_pkey", x => x.id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "users",
                 columns: table => new
@@ -52,6 +67,39 @@ namespace CrmToolkit.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "contacts",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false, defaultValueSql: "gen_random_uuid()"),
+                    workspace_id = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    first_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    last_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    email = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    phone = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    company = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    notes = table.Column<string>(type: "text", nullable: true),
+                    created_by = table.Column<Guid>(type: "uuid", nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("contacts_pkey", x => new { x.workspace_id, x.id });
+                    table.ForeignKey(
+                        name: "contacts_created_by_users_id_fk",
+                        column: x => x.created_by,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "contacts_workspace_id_workspaces_id_fk",
+                        column: x => x.workspace_id,
+                        principalTable: "workspaces",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "sessions",
                 columns: table => new
                 {
@@ -63,7 +111,7 @@ namespace CrmToolkit.Data.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("sessions_pkey", x => x.id);
+                    table.PrimaryKey("sessions_pkey", x => new { x.workspace_id, x.id });
                     table.ForeignKey(
                         name: "sessions_user_id_users_id_fk",
                         column: x => x.user_id,
@@ -90,7 +138,7 @@ namespace CrmToolkit.Data.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("workspace_members_pkey", x => x.id);
+                    table.PrimaryKey("workspace_members_pkey", x => new { x.workspace_id, x.id });
                     table.CheckConstraint("workspace_members_role_check", "role IN ('owner', 'admin', 'member')");
                     table.ForeignKey(
                         name: "workspace_members_user_id_users_id_fk",
@@ -107,6 +155,21 @@ namespace CrmToolkit.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "contacts_created_by_idx",
+                table: "contacts",
+                column: "created_by");
+
+            migrationBuilder.CreateIndex(
+                name: "contacts_workspace_name_idx",
+                table: "contacts",
+                columns: new[] { "workspace_id", "last_name", "first_name", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "login_failures_account_key_failed_at_idx",
+                table: "login_failures",
+                columns: new[] { "account_key", "failed_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "sessions_expires_at_idx",
                 table: "sessions",
                 column: "expires_at");
@@ -115,11 +178,6 @@ namespace CrmToolkit.Data.Migrations
                 name: "sessions_user_id_idx",
                 table: "sessions",
                 column: "user_id");
-
-            migrationBuilder.CreateIndex(
-                name: "sessions_workspace_id_idx",
-                table: "sessions",
-                column: "workspace_id");
 
             migrationBuilder.CreateIndex(
                 name: "workspace_members_user_id_idx",
@@ -137,16 +195,30 @@ namespace CrmToolkit.Data.Migrations
                 table: "workspaces",
                 column: "created_by");
 
-            // Hand-written: what EF's model cannot express.
+            // Hand-written: what EF's model cannot express (see Schema/).
             migrationBuilder.Sql("CREATE UNIQUE INDEX users_email_unique ON users (lower(email));");
             migrationBuilder.CreateUpdatedAtFunction();
             migrationBuilder.CreateUpdatedAtTrigger("users");
             migrationBuilder.CreateUpdatedAtTrigger("workspaces");
+            migrationBuilder.CreateUpdatedAtTrigger("contacts");
+            migrationBuilder.CreateCrossWorkspaceFunctions();
+            migrationBuilder.Sql(WorkspaceRowLevelSecurity.WorkspacesPolicySql());
+            migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel);
+            // Only where the citus extension is installed: distribute every workspace table by workspace_id.
+            migrationBuilder.DistributeByWorkspaceWhereCitusIsInstalled(TargetModel);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropCrossWorkspaceFunctions();
+
+            migrationBuilder.DropTable(
+                name: "contacts");
+
+            migrationBuilder.DropTable(
+                name: "login_failures");
+
             migrationBuilder.DropTable(
                 name: "sessions");
 

@@ -1,0 +1,10 @@
+using Microsoft.AspNetCore.Authorization;
+using CrmToolkit.Data.Entities;
+
+namespace CrmToolkit.Api.Infrastructure.Authorization;
+
+/// <summary>The caller's session is for the route's <c>{workspaceId}</c>, with at least <see cref="LeastRole"/>.</summary>
+public sealed class WorkspaceRoleRequirement(WorkspaceRole leastRole) : IAuthorizationRequirement
+{
+    public WorkspaceRole LeastRole { get; } = leastRole;
+}

@@ -1,0 +1,63 @@
+using System.ComponentModel.DataAnnotations;
+using Npgsql;
+
+namespace CrmToolkit.Data;
+
+/// <summary>The <c>Crm:Data</c> configuration section, and the connection string <c>ConnectionStrings:crm</c>.</summary>
+public sealed class CrmDataOptions
+{
+    public const string Section = "Crm:Data";
+
+    /// <summary>From <c>ConnectionStrings:crm</c> (the AppHost sets it).</summary>
+    [Required(ErrorMessage = "The connection string 'ConnectionStrings:crm' is not configured.")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Npgsql's <c>Max Auto Prepare</c> unless the connection string sets it.</summary>
+    [Range(0, 1000)]
+    public int MaxAutoPrepare { get; set; } = 64;
+
+    /// <summary>How long a request waits for a pooled connection (or to connect) before failing.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>PostgreSQL's <c>statement_timeout</c> for every connection.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of a transient failure (a dropped connection, a restart); 0 retries nothing.</summary>
+    [Range(0, 10)]
+    public int MaxRetryCount { get; set; } = 3;
+
+    /// <summary>The longest pause between two retries.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Overrides the connection string's <c>Maximum Pool Size</c> when set.</summary>
+    [Range(1, 10_000)]
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>The connection string with these options applied (a setting the connection string makes itself wins).</summary>
+    internal string NpgsqlConnectionString()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString)
+        {
+            // Bounded waits everywhere: for a pooled connection, and for any one statement (server-side).
+            Timeout = (int)Math.Ceiling(ConnectionTimeout.TotalSeconds),
+        };
+
+        // Prepared statements for the hot, repeated queries, without changing a line of them.
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = MaxAutoPrepare;
+        }
+
+        var statementTimeout = $"-c statement_timeout={(long)StatementTimeout.TotalMilliseconds}";
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? statementTimeout : $"{builder.Options} {statementTimeout}";
+        if (MaxPoolSize is { } maxPoolSize)
+        {
+            builder.MaxPoolSize = maxPoolSize;
+        }
+
+        return builder.ConnectionString;
+    }
+}
