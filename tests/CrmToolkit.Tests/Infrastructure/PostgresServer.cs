@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace CrmToolkit.Tests.Infrastructure;
@@ -12,6 +13,7 @@ public sealed class PostgresServer : IAsyncDisposable
     // A throw-away cluster on 127.0.0.1 that lives as long as one test: not a secret worth a parameter.
     private const string OwnerPassword = "fault-test-owner";
     private const string AppPassword = "fault-test-app";
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
     private readonly string _directory;
     private readonly string _binDirectory;
@@ -40,20 +42,19 @@ public sealed class PostgresServer : IAsyncDisposable
         var server = new PostgresServer(directory, FindBinDirectory(), ProcessHelpers.FreePort());
         if (Environment.IsPrivilegedProcess)
         {
-            await ProcessHelpers.RunAsync("chown", ["-R", "postgres:postgres", directory]);
+            (await TestProcess.RunAsync(new ProcessStartInfo("chown", ["-R", "postgres:postgres", directory]), CommandTimeout)).EnsureSuccess();
         }
 
         await server.RunAsServerUserAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", $"--pwfile={Path.Combine(directory, "pwfile")}",
             "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
         await server.StartAsync();
 
-        var (exitCode, output) = await ProcessHelpers.RunDllAsync(
-            BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
-            new Dictionary<string, string>
+        var (exitCode, output) = await TestProcess.RunAsync(
+            TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
             {
                 ["ConnectionStrings__crm"] = server.OwnerConnectionString,
                 ["Crm__AppRole__Password"] = AppPassword,
-            },
+            }),
             TimeSpan.FromSeconds(90));
         Assert.True(exitCode == 0, $"The migration worker exited {exitCode}:\n{output}");
         return server;
@@ -99,7 +100,8 @@ public sealed class PostgresServer : IAsyncDisposable
         var (command, prefix) = Environment.IsPrivilegedProcess
             ? ("setpriv", new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", path })
             : (path, []);
-        await ProcessHelpers.RunAsync(command, [.. prefix, .. arguments], workingDirectory: _directory);
+        var start = new ProcessStartInfo(command, [.. prefix, .. arguments]) { WorkingDirectory = _directory };
+        (await TestProcess.RunAsync(start, CommandTimeout)).EnsureSuccess();
     }
 
     /// <summary>The newest /usr/lib/postgresql/N/bin with pg_ctl, else pg_ctl's folder on PATH (as the AppHost's local mode).</summary>
