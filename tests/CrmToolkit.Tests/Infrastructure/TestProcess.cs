@@ -76,7 +76,7 @@ public sealed class TestProcess : IDisposable
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             Kill();
-            throw new TimeoutException($"{_commandLine} did not exit within {timeout} and was killed. Output: {await OutputSoFarAsync()}");
+            throw new TimeoutException($"{_commandLine} did not finish within {timeout}; it and its children were killed. Output: {await OutputSoFarAsync()}");
         }
     }
 
