@@ -5,16 +5,16 @@
 # Needs: PostgreSQL server binaries, wrk (apt-get install wrk), curl. Writes bench/results/rls-cost.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_ROUND=${SECONDS_PER_ROUND:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 PGPORT=${PGPORT:-55432}
-PGBIN=$(dirname "$(readlink -f "$(command -v postgres || echo /usr/lib/postgresql/15/bin/postgres)")")
+bench_prerequisites wrk curl # PGBIN, as_pg, pg_own
 WORK=$(mktemp -d /tmp/crm-bench.XXXXXX)
 OWNER_PW=bench-owner-pw
 APP_PW=bench-app-pw
-as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi; }
 
 cleanup() {
   kill "${API_PIDS[@]:-}" 2>/dev/null || true
@@ -26,7 +26,7 @@ API_PIDS=()
 
 echo "== PostgreSQL on 127.0.0.1:$PGPORT"
 mkdir -p "$WORK/data"; echo "$OWNER_PW" > "$WORK/pw"
-[ "$(id -u)" = 0 ] && chown -R postgres: "$WORK"
+pg_own "$WORK"
 as_pg "$PGBIN/initdb" -D "$WORK/data" -U postgres --pwfile="$WORK/pw" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" -l "$WORK/pg.log" -w start >/dev/null
 

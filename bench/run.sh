@@ -10,6 +10,7 @@ ROUND_SECONDS=$SECONDS # bash imports SECONDS from the environment, then counts 
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+source bench/lib.sh
 
 SETS=${SETS:-both}
 ROUNDS=${ROUNDS:-5}
@@ -33,21 +34,13 @@ RAW_PORT=5502
 DATA=$ROOT/bench/.data
 PGDATA=$DATA/pg
 RUN=$DATA/run
-PGBIN=$(dirname "$(readlink -f "$(command -v postgres || echo /usr/lib/postgresql/15/bin/postgres)")")
 # A throw-away local cluster on loopback: these passwords protect nothing else.
 OWNER_PW=bench-owner-pw
 APP_PW=bench-app-pw
 
-missing=()
-for tool in wrk pgbench curl dotnet; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-[ -x "$PGBIN/initdb" ] || missing+=("postgresql (server binaries)")
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Missing: ${missing[*]}. On Debian/Ubuntu: apt-get install -y wrk postgresql postgresql-contrib curl" >&2
-  exit 1
-fi
+bench_prerequisites wrk pgbench curl # PGBIN, as_pg, pg_own
 case "$SETS" in small) SET_LIST=(small) ;; large) SET_LIST=(large) ;; both) SET_LIST=(small large) ;; *) echo "SETS=small|large|both" >&2; exit 1 ;; esac
 
-as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi; }
 owner_cs() { echo "Host=127.0.0.1;Port=$PGPORT;Username=postgres;Password=$OWNER_PW;Database=$1"; }
 app_cs() { echo "Host=127.0.0.1;Port=$PGPORT;Username=crm_app;Password=$APP_PW;Database=$1"; }
 psql_owner() { PGPASSWORD=$OWNER_PW psql -h 127.0.0.1 -p "$PGPORT" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -62,13 +55,12 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------- build
-log "Release builds (API, migration worker, bench seeder, raw host R)"
-for project in CrmToolkit.Api CrmToolkit.MigrationWorker bench/CrmToolkit.Bench.Seeder bench/CrmToolkit.Bench.Raw; do
+log "Release builds (API, migration worker, raw host R; bench_prerequisites built the seeder)"
+for project in CrmToolkit.Api CrmToolkit.MigrationWorker bench/CrmToolkit.Bench.Raw; do
   dotnet build "$project" -c Release -v q -nologo >/dev/null
 done
 API_DLL=$ROOT/CrmToolkit.Api/bin/Release/net10.0/CrmToolkit.Api.dll
 WORKER_DLL=$ROOT/CrmToolkit.MigrationWorker/bin/Release/net10.0/CrmToolkit.MigrationWorker.dll
-SEEDER_DLL=$ROOT/bench/CrmToolkit.Bench.Seeder/bin/Release/net10.0/CrmToolkit.Bench.Seeder.dll
 RAW_DLL=$ROOT/bench/CrmToolkit.Bench.Raw/bin/Release/net10.0/CrmToolkit.Bench.Raw.dll
 
 # ---------------------------------------------------------------------------------------------- cluster
@@ -76,11 +68,11 @@ mkdir -p "$DATA" "$RUN" "$ROOT/bench/results"
 if [ ! -f "$PGDATA/PG_VERSION" ]; then
   log "initdb $PGDATA"
   rm -rf "$PGDATA"; mkdir -p "$PGDATA"; echo "$OWNER_PW" > "$DATA/pw"
-  [ "$(id -u)" = 0 ] && chown -R postgres: "$DATA"
+  pg_own "$DATA"
   as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --pwfile="$DATA/pw" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
   rm -f "$DATA/pw"
 fi
-[ "$(id -u)" = 0 ] && chown -R postgres: "$DATA"
+pg_own "$DATA"
 log "PostgreSQL on 127.0.0.1:$PGPORT"
 # max_connections: pgbench's 64 plus the APIs' pools; pg_stat_statements: statement capture and round-trip counts.
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$DATA/pg.log" -w start -o "-p $PGPORT -c listen_addresses=127.0.0.1 \

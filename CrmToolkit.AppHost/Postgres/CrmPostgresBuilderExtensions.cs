@@ -69,7 +69,7 @@ public static class CrmPostgresBuilderExtensions
             case PostgresMode.Container:
                 return (PostgresMode.Container, "forced by Postgres:Mode");
             case PostgresMode.Local:
-                _ = LocalPostgresBinaries.Find(settings) ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings));
+                _ = LocalPostgresBinaries.Find(settings.BinDirectory) ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings.BinDirectory));
                 return (PostgresMode.Local, "forced by Postgres:Mode");
         }
 
@@ -83,14 +83,14 @@ public static class CrmPostgresBuilderExtensions
             return (PostgresMode.Container, $"container runtime '{runtime}' is running");
         }
 
-        if (LocalPostgresBinaries.Find(settings) is { } binaries)
+        if (LocalPostgresBinaries.Find(settings.BinDirectory) is { } binaries)
         {
             return (PostgresMode.Local, $"no running container runtime; server binaries in {binaries.BinDirectory}");
         }
 
         throw new PostgresUnavailableException(
             "CrmToolkit needs PostgreSQL and found none: no ConnectionStrings:crm, no running container runtime " +
-            $"('{runtime}' is missing or not running), and no PostgreSQL server binaries (initdb, postgres). " +
+            $"('{runtime}' is missing or not running), and no PostgreSQL server binaries (initdb, postgres, pg_ctl). " +
             "Install one of: the PostgreSQL server (Debian/Ubuntu: 'sudo apt-get install postgresql'; or set Postgres:BinDirectory), " +
             "Docker or Podman (running), or point ConnectionStrings:crm at an existing server.");
     }
@@ -144,6 +144,6 @@ public sealed record PostgresSettings(PostgresMode Mode, string? BinDirectory, s
             // Beside CrmToolkit.sln, in the git-ignored .data/ folder.
             : Path.GetFullPath(Path.Combine(appHostDirectory, "..", ".data", "postgres"));
 
-        return new PostgresSettings(mode, section["BinDirectory"], dataDirectory, section["RunAsUser"] ?? "postgres");
+        return new PostgresSettings(mode, section["BinDirectory"], dataDirectory, section["RunAsUser"] ?? OsUser.DefaultName);
     }
 }

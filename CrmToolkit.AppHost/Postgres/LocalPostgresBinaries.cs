@@ -1,54 +1,82 @@
 namespace CrmToolkit.AppHost.Postgres;
 
-/// <summary>The PostgreSQL server programs the local mode needs: <c>initdb</c> and <c>postgres</c>.</summary>
+/// <summary>
+/// The PostgreSQL server programs on this machine, all from one folder: <c>initdb</c> and <c>postgres</c> (the
+/// AppHost's local mode), <c>pg_ctl</c> (the tests' own server and the bench). The one locator for all three,
+/// free of Aspire types: the bench seeder compiles this file too.
+/// </summary>
 internal sealed record LocalPostgresBinaries(string BinDirectory)
 {
-    private static readonly string Extension = OperatingSystem.IsWindows() ? ".exe" : "";
+    /// <summary>
+    /// <c>Postgres:BinDirectory</c> as an environment variable. The AppHost reads it through its configuration;
+    /// programs without that configuration (the tests' own server, the bench) read it with <see cref="FromEnvironment"/>.
+    /// </summary>
+    public const string EnvironmentVariable = "Postgres__BinDirectory";
 
-    public string InitDb => Path.Combine(BinDirectory, "initdb" + Extension);
-    public string Postgres => Path.Combine(BinDirectory, "postgres" + Extension);
+    private const string DebianRoot = "/usr/lib/postgresql";
+    private static readonly string Extension = OperatingSystem.IsWindows() ? ".exe" : "";
+    private static readonly string[] Programs = ["initdb", "postgres", "pg_ctl"];
+
+    public string InitDb => Program("initdb");
+    public string Postgres => Program("postgres");
+    public string PgCtl => Program("pg_ctl");
 
     /// <summary>
-    /// <c>Postgres:BinDirectory</c> when set; else the first PATH entry with both programs (following
-    /// symlinks, as Debian's /usr/local/bin links do); else the newest /usr/lib/postgresql/N/bin.
+    /// <paramref name="binDirectory"/> when set; else the first PATH entry with <c>postgres</c>; else the newest
+    /// /usr/lib/postgresql/N/bin. Links are followed to the real folder of <c>postgres</c> (as Debian's
+    /// /usr/local/bin links are), because initdb looks for postgres next to its own real path; that folder
+    /// must hold all three programs. Null when none does.
     /// </summary>
-    public static LocalPostgresBinaries? Find(PostgresSettings settings)
+    public static LocalPostgresBinaries? Find(string? binDirectory)
     {
-        if (!string.IsNullOrWhiteSpace(settings.BinDirectory))
+        if (!string.IsNullOrWhiteSpace(binDirectory))
         {
-            return HasServer(settings.BinDirectory) ? new(settings.BinDirectory) : null;
+            return InRealFolder(binDirectory);
         }
 
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault(HasServer);
-        if (onPath is not null)
+            .Select(InRealFolder)
+            .FirstOrDefault(found => found is not null);
+        if (onPath is not null || !Directory.Exists(DebianRoot))
         {
-            // initdb finds postgres next to its own real path, so resolve links to the real bin folder.
-            var real = new FileInfo(Path.Combine(onPath, "postgres" + Extension)).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-            return new(real is null ? onPath : Path.GetDirectoryName(real)!);
+            return onPath;
         }
 
-        const string debianRoot = "/usr/lib/postgresql";
-        if (!Directory.Exists(debianRoot))
+        return Directory.GetDirectories(DebianRoot)
+            .Select(dir => (Version: int.TryParse(Path.GetFileName(dir), out var v) ? v : -1, Bin: Path.Combine(dir, "bin")))
+            .Where(x => x.Version > 0)
+            .OrderByDescending(x => x.Version)
+            .Select(x => InRealFolder(x.Bin))
+            .FirstOrDefault(found => found is not null);
+    }
+
+    /// <summary><see cref="Find"/> with <see cref="EnvironmentVariable"/>; throws with <see cref="MissingMessage"/> when nothing is found.</summary>
+    public static LocalPostgresBinaries FromEnvironment()
+    {
+        var binDirectory = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        return Find(binDirectory) ?? throw new InvalidOperationException(MissingMessage(binDirectory));
+    }
+
+    public static string MissingMessage(string? binDirectory) =>
+        !string.IsNullOrWhiteSpace(binDirectory)
+            ? $"Postgres:BinDirectory is '{binDirectory}', but it does not contain all of 'initdb', 'postgres' and 'pg_ctl'. " +
+              "Point it at the server's bin folder (Debian/Ubuntu: /usr/lib/postgresql/<version>/bin), or remove the setting."
+            : $"No PostgreSQL server binaries (initdb, postgres, pg_ctl) were found on PATH or in {DebianRoot}/*/bin. " +
+              "Install the PostgreSQL server (Debian/Ubuntu: 'sudo apt-get install postgresql'), " +
+              $"or set Postgres:BinDirectory (environment: {EnvironmentVariable}) to its bin folder.";
+
+    private string Program(string name) => Path.Combine(BinDirectory, name + Extension);
+
+    private static LocalPostgresBinaries? InRealFolder(string directory)
+    {
+        var postgres = new FileInfo(Path.Combine(directory, "postgres" + Extension));
+        if (!postgres.Exists)
         {
             return null;
         }
 
-        return Directory.GetDirectories(debianRoot)
-            .Select(dir => (Version: int.TryParse(Path.GetFileName(dir), out var v) ? v : -1, Bin: Path.Combine(dir, "bin")))
-            .Where(x => x.Version > 0 && HasServer(x.Bin))
-            .OrderByDescending(x => x.Version)
-            .Select(x => new LocalPostgresBinaries(x.Bin))
-            .FirstOrDefault();
+        var real = Path.GetDirectoryName(postgres.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? postgres.FullName)!;
+        return Programs.All(program => File.Exists(Path.Combine(real, program + Extension))) ? new(real) : null;
     }
-
-    public static string MissingMessage(PostgresSettings settings) =>
-        settings.BinDirectory is { Length: > 0 } dir
-            ? $"Postgres:BinDirectory is '{dir}', but it does not contain both 'initdb' and 'postgres'."
-            : "Postgres:Mode is 'local' but no PostgreSQL server binaries (initdb, postgres) were found on PATH or in /usr/lib/postgresql/*/bin. " +
-              "Install the PostgreSQL server (Debian/Ubuntu: 'sudo apt-get install postgresql') or set Postgres:BinDirectory.";
-
-    private static bool HasServer(string directory) =>
-        File.Exists(Path.Combine(directory, "initdb" + Extension)) && File.Exists(Path.Combine(directory, "postgres" + Extension));
 }

@@ -21,9 +21,10 @@ internal static class LocalPostgresBuilderExtensions
         IResourceBuilder<ParameterResource> appPassword,
         PostgresSettings settings)
     {
-        var binaries = LocalPostgresBinaries.Find(settings)
-            ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings));
-        var runner = OsUser.ForServer(settings.RunAsUser);
+        var binaries = LocalPostgresBinaries.Find(settings.BinDirectory)
+            ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings.BinDirectory));
+        var runner = OsUser.ForServer(settings.RunAsUser)
+            ?? throw new PostgresUnavailableException(OsUser.MissingMessage(settings.RunAsUser));
         var (command, prefix) = runner.Wrap(binaries.Postgres);
 
         var server = new LocalPostgresServerResource(name, command, settings.DataDirectory, password.Resource);

@@ -3,43 +3,71 @@ using System.Diagnostics;
 namespace CrmToolkit.AppHost.Postgres;
 
 /// <summary>
-/// The operating-system user that initdb and postgres run as. They refuse to run as root, so as root the
-/// AppHost re-executes them through <c>setpriv</c> as an unprivileged user: setpriv keeps one PID, so the
-/// orchestrator's stop signal reaches the server itself.
+/// The operating-system user that initdb, postgres and pg_ctl run as. They refuse to run as root, so as root
+/// they are re-executed through <c>setpriv</c> as an unprivileged user: setpriv keeps one PID, so the
+/// orchestrator's stop signal reaches the server itself. Not root: the current user, and no wrapping.
+/// Free of Aspire types: the tests use it, and the bench seeder compiles this file too.
 /// </summary>
 internal sealed record OsUser(string Name, int? Uid, int? Gid)
 {
-    public static OsUser ForServer(string configuredUser)
+    public const string DefaultName = "postgres";
+
+    /// <summary>
+    /// <c>Postgres:RunAsUser</c> as an environment variable. The AppHost reads it through its configuration;
+    /// programs without that configuration (the tests' own server, the bench) read it with <see cref="FromEnvironment"/>.
+    /// </summary>
+    public const string EnvironmentVariable = "Postgres__RunAsUser";
+
+    /// <summary>The command and arguments to put before a program to run it as this user; empty when not root.</summary>
+    public string[] CommandPrefix =>
+        Uid is null ? [] : ["setpriv", $"--reuid={Uid}", $"--regid={Gid}", "--init-groups"];
+
+    /// <summary>The command and arguments to put before a path to give it (and all in it) to this user; empty when not root.</summary>
+    public string[] OwnPrefix => Uid is null ? [] : ["chown", "-R", $"{Uid}:{Gid}"];
+
+    /// <summary>As root, <paramref name="configuredUser"/> (<see cref="DefaultName"/> when empty); null when that user does not exist.</summary>
+    public static OsUser? ForServer(string? configuredUser)
     {
         if (!Environment.IsPrivilegedProcess)
         {
             return new OsUser(Environment.UserName, null, null);
         }
 
-        var uid = Id(configuredUser, "-u");
-        var gid = Id(configuredUser, "-g");
-        if (uid is null || gid is null)
-        {
-            throw new PostgresUnavailableException(
-                $"The AppHost runs as root, and PostgreSQL refuses root; it runs the server as user '{configuredUser}', which does not exist. " +
-                $"Create it ('useradd --system {configuredUser}') or set Postgres:RunAsUser to an existing unprivileged user.");
-        }
+        var name = NameOrDefault(configuredUser);
+        var uid = Id(name, "-u");
+        var gid = Id(name, "-g");
+        return uid is null || gid is null ? null : new OsUser(name, uid, gid);
+    }
 
-        return new OsUser(configuredUser, uid, gid);
+    /// <summary><see cref="ForServer"/> with <see cref="EnvironmentVariable"/>; throws with <see cref="MissingMessage"/> when that user does not exist.</summary>
+    public static OsUser FromEnvironment()
+    {
+        var configuredUser = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        return ForServer(configuredUser) ?? throw new InvalidOperationException(MissingMessage(configuredUser));
+    }
+
+    public static string MissingMessage(string? configuredUser)
+    {
+        var name = NameOrDefault(configuredUser);
+        return $"This runs as root, and PostgreSQL refuses root: it runs the server as user '{name}', which does not exist. " +
+            $"Create it ('useradd --system {name}') or set Postgres:RunAsUser (environment: {EnvironmentVariable}) to an existing unprivileged user.";
     }
 
     /// <summary>The command and leading arguments that run <paramref name="program"/> as this user.</summary>
     public (string Command, string[] Prefix) Wrap(string program) =>
-        Uid is null ? (program, []) : ("setpriv", [$"--reuid={Uid}", $"--regid={Gid}", "--init-groups", program]);
+        CommandPrefix is [var command, .. var rest] ? (command, [.. rest, program]) : (program, []);
 
-    /// <summary>Gives this user a folder (and all in it) when running as root.</summary>
+    /// <summary>Gives this user a folder or file (and all in it) when running as root.</summary>
     public void Own(string path)
     {
-        if (Uid is not null)
+        if (OwnPrefix is [var command, .. var rest])
         {
-            Run("chown", ["-R", $"{Uid}:{Gid}", path]);
+            Run(command, [.. rest, path]);
         }
     }
+
+    private static string NameOrDefault(string? configuredUser) =>
+        string.IsNullOrWhiteSpace(configuredUser) ? DefaultName : configuredUser;
 
     private static int? Id(string user, string flag)
     {
@@ -61,9 +89,9 @@ internal sealed record OsUser(string Name, int? Uid, int? Gid)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
+        var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} failed: {error.Trim()}");
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} failed: {error.Result.Trim()}");
     }
 }

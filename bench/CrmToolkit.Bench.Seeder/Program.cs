@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Bogus;
+using CrmToolkit.AppHost.Postgres;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -11,6 +12,7 @@ using NpgsqlTypes;
 // Bench seeder (not part of the product):
 //   seed     CONNECTION WORKSPACES   fills an empty, migrated database with a fixed-seed data set
 //   sessions CONNECTION COUNT DIR    replaces all sessions with COUNT fresh ones; writes DIR/tokens.txt and DIR/logins.txt
+//   postgres-env                     prints shell assignments for bench/lib.sh: PGBIN, AS_PG, PG_OWN
 // Shape: every workspace has MembersPerWorkspace members (the first is the owner) and ContactsPerWorkspace
 // contacts; every user belongs to WorkspacesPerUser workspaces. Rows are written in workspace order with
 // binary COPY, so the indexes that lead with workspace_id (as the migrations define them) grow by appending.
@@ -21,9 +23,14 @@ const int WorkspacesPerUser = 4;
 const string BenchPassword = "bench password";
 const string S3Marker = "bench-s3";
 
+if (args is ["postgres-env"])
+{
+    return PostgresEnv();
+}
+
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: seed CONNECTION WORKSPACES | sessions CONNECTION COUNT DIR");
+    Console.Error.WriteLine("usage: seed CONNECTION WORKSPACES | sessions CONNECTION COUNT DIR | postgres-env");
     return 2;
 }
 
@@ -35,6 +42,28 @@ return args[0] switch
     "sessions" => await SessionsAsync(dataSource, int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3]),
     _ => 2,
 };
+
+// The AppHost's decisions, for the bench scripts to eval: the server's bin folder (PGBIN), and the commands that
+// run a program as the server's user and give that user a folder (AS_PG, PG_OWN: arrays, empty when not root).
+static int PostgresEnv()
+{
+    try
+    {
+        var binaries = LocalPostgresBinaries.FromEnvironment();
+        var user = OsUser.FromEnvironment();
+        Console.WriteLine($"PGBIN={ShellQuote(binaries.BinDirectory)}");
+        Console.WriteLine($"AS_PG=({string.Join(' ', user.CommandPrefix.Select(ShellQuote))})");
+        Console.WriteLine($"PG_OWN=({string.Join(' ', user.OwnPrefix.Select(ShellQuote))})");
+        return 0;
+    }
+    catch (InvalidOperationException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 1;
+    }
+}
+
+static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
 static string WorkspaceIdOf(int w) => $"bench{w:D9}";
 static int UsersFor(int workspaces) => workspaces * MembersPerWorkspace / WorkspacesPerUser;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CrmToolkit.Tests.Infrastructure;
 
 namespace CrmToolkit.Tests.Foundation;
 
@@ -64,25 +65,9 @@ public sealed class AppHostModeTests
         var appHost = Path.Combine(appHostDirectory, "bin", configuration, testBin.Name, "CrmToolkit.AppHost.dll");
         Assert.True(File.Exists(appHost), $"{appHost} is not built");
 
-        using var process = Process.Start(new ProcessStartInfo("dotnet", $"\"{appHost}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = appHostDirectory,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The AppHost did not exit within 60 s with {arguments}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await TestProcess.RunAsync(
+            new ProcessStartInfo("dotnet", $"\"{appHost}\" {arguments}") { WorkingDirectory = appHostDirectory },
+            TimeSpan.FromSeconds(60));
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 }

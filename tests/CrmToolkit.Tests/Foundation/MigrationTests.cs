@@ -114,13 +114,12 @@ public sealed class MigrationTests(AppFixture app)
         var closedPort = ProcessHelpers.FreePort(); // nothing listens there now
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (exitCode, log) = await ProcessHelpers.RunDllAsync(
-            BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
-            new Dictionary<string, string>
+        var (exitCode, log) = await TestProcess.RunAsync(
+            TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
             {
                 ["ConnectionStrings__crm"] = $"Host=127.0.0.1;Port={closedPort};Username=postgres;Password=unused;Database=crm",
                 ["Crm__Data__MaxRetryDelay"] = "00:00:00.500",
-            },
+            }),
             TimeSpan.FromSeconds(90));
 
         Assert.Equal(1, exitCode);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 
 namespace CrmToolkit.Tests.Infrastructure;
@@ -9,16 +8,14 @@ namespace CrmToolkit.Tests.Infrastructure;
 /// </summary>
 public sealed class ApiProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly Task<string> _output;
+    private static readonly TimeSpan OutputTimeout = TimeSpan.FromSeconds(10);
 
-    private ApiProcess(Process process, Uri address)
+    private readonly TestProcess _process;
+
+    private ApiProcess(TestProcess process, Uri address)
     {
         _process = process;
         Address = address;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        _output = Task.WhenAll(output, errors).ContinueWith(_ => output.Result + errors.Result, TaskScheduler.Default);
     }
 
     public Uri Address { get; }
@@ -39,12 +36,7 @@ public sealed class ApiProcess : IDisposable
     {
         var port = ProcessHelpers.FreePort();
         var apiDll = BuildOutput.Dll<Projects.CrmToolkit_Api>();
-        var start = new ProcessStartInfo("dotnet", [apiDll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(apiDll)!,
-        };
+        var start = TestProcess.Dotnet(apiDll, ["--urls", $"http://127.0.0.1:{port}"]);
         start.Environment["ConnectionStrings__crm"] = connectionString;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Auth__Sessions__PurgeInterval"] = AppFixture.PurgeInterval.ToString();
@@ -54,7 +46,7 @@ public sealed class ApiProcess : IDisposable
             start.Environment[key] = value;
         }
 
-        var api = new ApiProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+        var api = new ApiProcess(TestProcess.Start(start), new Uri($"http://127.0.0.1:{port}"));
         using var client = api.NewClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline && !api.HasExited)
@@ -74,7 +66,7 @@ public sealed class ApiProcess : IDisposable
             await Task.Delay(250);
         }
 
-        var output = api.HasExited ? await api._output : "(still running)";
+        var output = api.HasExited ? (await api._process.WaitForExitAsync(OutputTimeout)).Output : "(still running)";
         api.Dispose();
         throw new TimeoutException($"The API instance did not answer 200 on {readyPath} within 60 s. Output: {output}");
     }
@@ -82,20 +74,10 @@ public sealed class ApiProcess : IDisposable
     /// <summary>SIGTERM, as an orchestrator stops a process; the exit code and everything the API wrote.</summary>
     public async Task<(int ExitCode, string Output)> StopAsync(TimeSpan timeout)
     {
-        await ProcessHelpers.TerminateAsync(_process);
-        using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
-        return (_process.ExitCode, await _output);
+        await _process.TerminateAsync();
+        var (exitCode, output) = await _process.WaitForExitAsync(timeout);
+        return (exitCode, output);
     }
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 }

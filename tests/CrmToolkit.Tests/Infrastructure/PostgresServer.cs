@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using CrmToolkit.AppHost.Postgres;
 using Npgsql;
 
 namespace CrmToolkit.Tests.Infrastructure;
@@ -5,21 +7,25 @@ namespace CrmToolkit.Tests.Infrastructure;
 /// <summary>
 /// A PostgreSQL server of the test's own (not the AppHost's), on a throw-away data directory and a free loopback
 /// port, that the test can stop, start and restart: for faults the shared server must not suffer. Migrated by
-/// the real migration worker, which also creates the application role.
+/// the real migration worker, which also creates the application role. The binaries and the server user are the
+/// AppHost's (<see cref="LocalPostgresBinaries"/>, <see cref="OsUser"/>), with the same settings from the environment.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
     // A throw-away cluster on 127.0.0.1 that lives as long as one test: not a secret worth a parameter.
     private const string OwnerPassword = "fault-test-owner";
     private const string AppPassword = "fault-test-app";
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
     private readonly string _directory;
-    private readonly string _binDirectory;
+    private readonly LocalPostgresBinaries _binaries;
+    private readonly OsUser _user;
 
-    private PostgresServer(string directory, string binDirectory, int port)
+    private PostgresServer(string directory, LocalPostgresBinaries binaries, OsUser user, int port)
     {
         _directory = directory;
-        _binDirectory = binDirectory;
+        _binaries = binaries;
+        _user = user;
         Port = port;
     }
 
@@ -34,26 +40,24 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>initdb, start, and migrate with the worker (exit code 0 or the test fails with its output).</summary>
     public static async Task<PostgresServer> StartMigratedAsync()
     {
+        var binaries = LocalPostgresBinaries.FromEnvironment();
+        var user = OsUser.FromEnvironment();
         var directory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", $"pg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "pwfile"), OwnerPassword);
-        var server = new PostgresServer(directory, FindBinDirectory(), ProcessHelpers.FreePort());
-        if (Environment.IsPrivilegedProcess)
-        {
-            await ProcessHelpers.RunAsync("chown", ["-R", "postgres:postgres", directory]);
-        }
+        user.Own(directory);
 
-        await server.RunAsServerUserAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", $"--pwfile={Path.Combine(directory, "pwfile")}",
+        var server = new PostgresServer(directory, binaries, user, ProcessHelpers.FreePort());
+        await server.RunAsServerUserAsync(binaries.InitDb, "-D", server.DataDirectory, "-U", "postgres", $"--pwfile={Path.Combine(directory, "pwfile")}",
             "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
         await server.StartAsync();
 
-        var (exitCode, output) = await ProcessHelpers.RunDllAsync(
-            BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
-            new Dictionary<string, string>
+        var (exitCode, output) = await TestProcess.RunAsync(
+            TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
             {
                 ["ConnectionStrings__crm"] = server.OwnerConnectionString,
                 ["Crm__AppRole__Password"] = AppPassword,
-            },
+            }),
             TimeSpan.FromSeconds(90));
         Assert.True(exitCode == 0, $"The migration worker exited {exitCode}:\n{output}");
         return server;
@@ -62,12 +66,12 @@ public sealed class PostgresServer : IAsyncDisposable
     private string DataDirectory => Path.Combine(_directory, "data");
 
     /// <summary>Starts the server and waits until it accepts connections.</summary>
-    public Task StartAsync() => RunAsServerUserAsync("pg_ctl", "start", "-w", "-t", "60", "-D", DataDirectory,
+    public Task StartAsync() => RunAsServerUserAsync(_binaries.PgCtl, "start", "-w", "-t", "60", "-D", DataDirectory,
         "-l", Path.Combine(_directory, "server.log"),
         "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
 
     /// <summary>A fast shutdown: open transactions are rolled back, clients are disconnected.</summary>
-    public Task StopAsync() => RunAsServerUserAsync("pg_ctl", "stop", "-w", "-m", "fast", "-D", DataDirectory);
+    public Task StopAsync() => RunAsServerUserAsync(_binaries.PgCtl, "stop", "-w", "-m", "fast", "-D", DataDirectory);
 
     public NpgsqlDataSource OwnerDataSource() => NpgsqlDataSource.Create(OwnerConnectionString);
 
@@ -76,7 +80,7 @@ public sealed class PostgresServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunAsServerUserAsync("pg_ctl", "stop", "-w", "-m", "immediate", "-D", DataDirectory);
+            await RunAsServerUserAsync(_binaries.PgCtl, "stop", "-w", "-m", "immediate", "-D", DataDirectory);
         }
         catch (InvalidOperationException)
         {
@@ -95,26 +99,8 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private async Task RunAsServerUserAsync(string program, params string[] arguments)
     {
-        var path = Path.Combine(_binDirectory, program);
-        var (command, prefix) = Environment.IsPrivilegedProcess
-            ? ("setpriv", new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", path })
-            : (path, []);
-        await ProcessHelpers.RunAsync(command, [.. prefix, .. arguments], workingDirectory: _directory);
-    }
-
-    /// <summary>The newest /usr/lib/postgresql/N/bin with pg_ctl, else pg_ctl's folder on PATH (as the AppHost's local mode).</summary>
-    private static string FindBinDirectory()
-    {
-        const string debianRoot = "/usr/lib/postgresql";
-        var debian = Directory.Exists(debianRoot)
-            ? Directory.GetDirectories(debianRoot)
-                .Select(dir => Path.Combine(dir, "bin"))
-                .Where(bin => File.Exists(Path.Combine(bin, "pg_ctl")))
-                .OrderByDescending(bin => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var v) ? v : -1)
-                .FirstOrDefault()
-            : null;
-        return debian
-            ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).FirstOrDefault(dir => File.Exists(Path.Combine(dir, "pg_ctl")))
-            ?? throw new InvalidOperationException("PostgreSQL server binaries (pg_ctl, initdb) were not found; install the PostgreSQL server.");
+        var (command, prefix) = _user.Wrap(program);
+        var start = new ProcessStartInfo(command, [.. prefix, .. arguments]) { WorkingDirectory = _directory };
+        (await TestProcess.RunAsync(start, CommandTimeout)).EnsureSuccess();
     }
 }
