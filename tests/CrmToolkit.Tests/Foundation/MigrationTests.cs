@@ -146,9 +146,8 @@ public sealed class MigrationTests(AppFixture app)
                     """);
             }
 
-            var (exitCode, log) = await ProcessHelpers.RunDllAsync(
-                BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(),
-                new Dictionary<string, string> { ["ConnectionStrings__crm"] = connectionString },
+            var (exitCode, log) = await TestProcess.RunAsync(
+                TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string> { ["ConnectionStrings__crm"] = connectionString }),
                 TimeSpan.FromSeconds(90));
 
             Assert.NotEqual(0, exitCode);
