@@ -95,8 +95,12 @@ internal static class Sql
 {
     // The statements as the API sends them (the page query copied from pg_stat_statements; bench/run.sh lists
     // the statements PostgreSQL saw, so a difference would show as an extra entry).
-    // The API's own constant: the same text, so PostgreSQL sees one statement.
-    public const string Session = CrmToolkit.Data.SessionLookup.Sql;
+    // What EF Core sends for CrossWorkspace.FindSessionAsync (crm_session as a table-valued function).
+    public const string Session = """
+        SELECT c.created_by, c.description, c.email, c.expires_at, c.joined_at, c.name, c.role, c.session_created_at, c.session_id, c.user_created_at, c.user_id, c.user_updated_at, c.workspace_created_at, c.workspace_id, c.workspace_name, c.workspace_updated_at
+        FROM crm_session($1, $2) AS c
+        LIMIT $3
+        """;
 
     public const string SetWorkspace = "SELECT set_config('crm.workspace_id', $1, false)";
 
@@ -125,15 +129,16 @@ internal static class Sql
         {
             command.Parameters.Add(new NpgsqlParameter { Value = token[..dot] });
             command.Parameters.Add(new NpgsqlParameter { Value = hash });
+            command.Parameters.Add(new NpgsqlParameter { Value = 1 });
             await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
             if (await reader.ReadAsync(http.RequestAborted))
             {
                 row = new SessionRow(
-                    reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3),
-                    reader.GetFieldValue<DateTimeOffset>(4), reader.GetGuid(5), reader.GetString(6), reader.GetString(7),
-                    reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
-                    new WorkspaceRow(reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
-                        reader.GetGuid(13), reader.GetFieldValue<DateTimeOffset>(14), reader.GetFieldValue<DateTimeOffset>(15)));
+                    reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(6),
+                    reader.GetFieldValue<DateTimeOffset>(4), reader.GetGuid(10), reader.GetString(2), reader.GetString(5),
+                    reader.GetFieldValue<DateTimeOffset>(9), reader.GetFieldValue<DateTimeOffset>(11),
+                    new WorkspaceRow(reader.GetString(13), reader.GetString(14), reader.IsDBNull(1) ? null : reader.GetString(1),
+                        reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(12), reader.GetFieldValue<DateTimeOffset>(15)));
             }
         }
 
@@ -199,7 +204,7 @@ internal static class Tools
         for (var i = 0; i < count; i++)
         {
             var (workspace, hash) = Parse(tokens[(int)((long)i * tokens.Length / count)]);
-            var session = Bind(Sql.Session, Literal(workspace), Literal(hash));
+            var session = Bind(Sql.Session, Literal(workspace), Literal(hash), "1");
             File.WriteAllText(Path.Combine(prefix + "-s1", $"{i:D3}.sql"), session + "\n");
             File.WriteAllText(Path.Combine(prefix + "-s2", $"{i:D3}.sql"),
                 $"{session}\n{Bind(Sql.SetWorkspace, Literal(workspace))}\n{Bind(Sql.Page, Literal(workspace), "21")}\n");
