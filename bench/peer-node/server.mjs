@@ -44,7 +44,8 @@ if (cluster.isPrimary) {
     logLevel: process.env.PEER_LOG_LEVEL || 'warn',
   });
   await app.listen({ host: process.env.HOST || '127.0.0.1', port: Number(process.env.PORT) || 5603 });
-  for (const signal of ['SIGTERM', 'SIGINT']) {
-    process.on(signal, () => app.close().finally(() => process.exit(0)));
-  }
+  const stop = () => app.close().finally(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop); // the primary is gone (even killed): do not linger without it
 }
