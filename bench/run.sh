@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The benchmark harness: the API's hot paths side by side with a raw-Npgsql host (R) and pgbench running the
-# same statements (PG), in the same run, on the same data and at the same concurrency. See README "Performance".
+# The benchmark harness: the API's hot paths side by side with a raw-Npgsql host (R), pgbench running the
+# same statements (PG) and, when Node.js is installed, the peer: S1 and S2 written with Fastify, drizzle-orm and
+# node-postgres (PEER, bench/peer-node/README.md), in the same run, on the same data and at the same concurrency.
+# See README "Performance".
 #   flock /tmp/crm-heavy.lock bench/run.sh
 # Options (environment): SETS=small|large|both (both), ROUNDS (5), SECONDS (10 per measurement),
 # CONNECTIONS ("16 64"), WARMUP (30 s per scenario and host), POOL (connection pool of API and R: 2 per core), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
-# BENCH_SEED_ONLY=1 (only migrate and seed the sets, e.g. the large one ahead of a run).
-# Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK. Writes bench/results/report.md.
+# BENCH_SEED_ONLY=1 (only migrate and seed the sets, e.g. the large one ahead of a run), BENCH_PEER=0 (skip the
+# peer), API_PORT, RAW_PORT, PEER_PORT (5501, 5502, 5503).
+# Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK; Node.js 20+ and npm for the peer (else
+# skipped). Writes bench/results/report.md.
 ROUND_SECONDS=$SECONDS # bash imports SECONDS from the environment, then counts up: read it first
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +33,10 @@ BENCH_APPHOST=${BENCH_APPHOST:-1}
 SEED_VERSION=1 # bump when the seeder's data shape changes: seeded databases are then re-seeded
 SESSIONS=2000
 PGPORT=${PGPORT:-55433}
-API_PORT=5501
-RAW_PORT=5502
+API_PORT=${API_PORT:-5501}
+RAW_PORT=${RAW_PORT:-5502}
+PEER_PORT=${PEER_PORT:-5503}
+PEER_DIR=$ROOT/bench/peer-node
 DATA=$ROOT/bench/.data
 PGDATA=$DATA/pg
 RUN=$DATA/run
@@ -62,6 +68,23 @@ done
 API_DLL=$ROOT/CrmToolkit.Api/bin/Release/net10.0/CrmToolkit.Api.dll
 WORKER_DLL=$ROOT/CrmToolkit.MigrationWorker/bin/Release/net10.0/CrmToolkit.MigrationWorker.dll
 RAW_DLL=$ROOT/bench/CrmToolkit.Bench.Raw/bin/Release/net10.0/CrmToolkit.Bench.Raw.dll
+
+# The peer (PEER): `npm ci` from its lockfile, once; again only when the lockfile changes.
+PEER=0
+if [ "${BENCH_PEER:-1}" = 0 ]; then
+  log "Peer: skipped (BENCH_PEER=0)"
+elif ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  log "Peer: skipped, Node.js (node and npm) not found"
+else
+  lock_sum=$(sha256sum "$PEER_DIR/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$PEER_DIR/node_modules/.bench-lock-sha256" 2>/dev/null)" = "$lock_sum" ]; then
+    PEER=1
+  elif log "Peer: npm ci (bench/peer-node)" && (cd "$PEER_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "$lock_sum" >"$PEER_DIR/node_modules/.bench-lock-sha256"; PEER=1
+  else
+    log "Peer: skipped, npm ci failed in bench/peer-node"
+  fi
+fi
 
 # ---------------------------------------------------------------------------------------------- cluster
 mkdir -p "$DATA" "$RUN" "$ROOT/bench/results"
@@ -131,10 +154,18 @@ start_hosts() { # db
   PIDS+=($!); RAW_PID=$!
   wait_healthy "http://127.0.0.1:$API_PORT/health" API "$RUN/api-$1.log"
   wait_healthy "http://127.0.0.1:$RAW_PORT/health" R "$RUN/raw-$1.log"
+  PEER_PID=
+  if [ "$PEER" = 1 ]; then
+    # The same database and role, and the same total pool, spread over its cluster workers (one per core).
+    PEER_DATABASE_URL="postgres://crm_app:$APP_PW@127.0.0.1:$PGPORT/$1" PEER_POOL="$POOL" PORT=$PEER_PORT \
+      NODE_ENV=production PEER_LOG_LEVEL=warn node "$PEER_DIR/server.mjs" >"$RUN/peer-$1.log" 2>&1 &
+    PIDS+=($!); PEER_PID=$!
+    wait_healthy "http://127.0.0.1:$PEER_PORT/health" PEER "$RUN/peer-$1.log"
+  fi
 }
 stop_hosts() {
-  kill "$API_PID" "$RAW_PID" 2>/dev/null || true
-  wait "$API_PID" "$RAW_PID" 2>/dev/null || true
+  kill "$API_PID" "$RAW_PID" ${PEER_PID:+"$PEER_PID"} 2>/dev/null || true
+  wait "$API_PID" "$RAW_PID" ${PEER_PID:+"$PEER_PID"} 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------------------------------------- measurements
@@ -197,7 +228,10 @@ run_set() { # set
   dotnet "$RAW_DLL" --pgbench-scripts "$RUN/pgbench-$db" "$tokens" 100
 
   log "$db: warm-up"
-  for s in s1 s2; do wrk_run $API_PORT $s 16 "$WARMUP" "$tokens" >/dev/null; wrk_run $RAW_PORT $s 16 "$WARMUP" "$tokens" >/dev/null; done
+  for s in s1 s2; do
+    wrk_run $API_PORT $s 16 "$WARMUP" "$tokens" >/dev/null; wrk_run $RAW_PORT $s 16 "$WARMUP" "$tokens" >/dev/null
+    if [ "$PEER" = 1 ]; then wrk_run $PEER_PORT $s 16 "$WARMUP" "$tokens" >/dev/null; fi
+  done
   wrk_run $API_PORT s3 16 5 "$tokens" >/dev/null
   pgbench_run "$db" s2 16 3 >/dev/null
 
@@ -207,9 +241,14 @@ run_set() { # set
   STMTS[$set|S2|API]=$(statements_per_request "$db" $API_PORT s2 "$tokens")
   STMTS[$set|S2|R]=$(statements_per_request "$db" $RAW_PORT s2 "$tokens")
   STMTS[$set|S3|API]=$(statements_per_request "$db" $API_PORT s3 "$tokens")
+  if [ "$PEER" = 1 ]; then
+    STMTS[$set|S1|PEER]=$(statements_per_request "$db" $PEER_PORT s1 "$tokens")
+    STMTS[$set|S2|PEER]=$(statements_per_request "$db" $PEER_PORT s2 "$tokens")
+  fi
   psql_owner -d "$db" -tA -c "SELECT calls, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
      WHERE d.datname = '$db' ORDER BY calls DESC LIMIT 12" >"$RUN/statements-$db.txt"
   echo "   S1 API ${STMTS[$set|S1|API]} R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]} R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}"
+  [ "$PEER" = 1 ] && echo "   S1 PEER ${STMTS[$set|S1|PEER]}; S2 PEER ${STMTS[$set|S2|PEER]}"
 
   log "$db: EXPLAIN of the S2 page query"
   dotnet "$RAW_DLL" --explain "$(app_cs "$db")" "$tokens" >"$RUN/explain-$db.txt"
@@ -220,6 +259,7 @@ run_set() { # set
       for s in s1 s2; do
         record "$set|$s|API|$c" "$(wrk_run $API_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
         record "$set|$s|R|$c" "$(wrk_run $RAW_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
+        [ "$PEER" = 1 ] && record "$set|$s|PEER|$c" "$(wrk_run $PEER_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
         record "$set|$s|PG|$c" "$(pgbench_run "$db" $s "$c" "$ROUND_SECONDS")"
       done
       record "$set|s3|API|$c" "$(wrk_run $API_PORT s3 "$c" "$ROUND_SECONDS" "$tokens")"
@@ -228,8 +268,9 @@ run_set() { # set
     for key in "$set|s1|API|$c" "$set|s1|R|$c" "$set|s1|PG|$c" "$set|s2|API|$c" "$set|s2|R|$c" "$set|s2|PG|$c" "$set|s3|API|$c"; do
       summarize "$key"
     done
-    log "$db c=$c: S1 API ${RESULT[$set|s1|API|$c]} | R ${RESULT[$set|s1|R|$c]} | PG ${RESULT[$set|s1|PG|$c]}"
-    log "$db c=$c: S2 API ${RESULT[$set|s2|API|$c]} | R ${RESULT[$set|s2|R|$c]} | PG ${RESULT[$set|s2|PG|$c]}"
+    [ "$PEER" = 1 ] && { summarize "$set|s1|PEER|$c"; summarize "$set|s2|PEER|$c"; }
+    log "$db c=$c: S1 API ${RESULT[$set|s1|API|$c]} | R ${RESULT[$set|s1|R|$c]} | PEER ${RESULT[$set|s1|PEER|$c]:--} | PG ${RESULT[$set|s1|PG|$c]}"
+    log "$db c=$c: S2 API ${RESULT[$set|s2|API|$c]} | R ${RESULT[$set|s2|R|$c]} | PEER ${RESULT[$set|s2|PEER|$c]:--} | PG ${RESULT[$set|s2|PG|$c]}"
     log "$db c=$c: S3 API ${RESULT[$set|s3|API|$c]}"
   done
 
@@ -290,14 +331,21 @@ LOW=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
 HIGH=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | tail -1)
 REPORT=$ROOT/bench/results/report.md
 {
-  echo "# Benchmark: API vs raw Npgsql (R) vs pgbench (PG)"
+  if [ "$PEER" = 1 ]; then echo "# Benchmark: API vs raw Npgsql (R) vs the Node.js peer (PEER) vs pgbench (PG)"
+  else echo "# Benchmark: API vs raw Npgsql (R) vs pgbench (PG)"; fi
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
   echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'); .NET SDK $(dotnet --version); $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); pgbench $(pgbench --version | awk '{ print $3 }')."
-  echo "wrk (2 threads), the API, R, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
-  echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, S1 R, S1 PG, S2 API, S2 R, S2 PG, S3 API); medians of the rounds."
+  if [ "$PEER" = 1 ]; then
+    pkg() { node -p "require('$PEER_DIR/node_modules/$1/package.json').version"; }
+    echo "PEER: Node.js $(node --version | tr -d v), fastify $(pkg fastify), drizzle-orm $(pkg drizzle-orm), pg $(pkg pg); cluster of $(nproc) workers (bench/peer-node)."
+  else
+    echo "PEER: not measured (Node.js not found, or BENCH_PEER=0)."
+  fi
+  echo "wrk (2 threads), the API, R, PEER, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
+  echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, R, PEER, PG, S2 API, R, PEER, PG, S3 API); medians of the rounds."
   echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
-  echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core); pgbench: one connection per client."
+  echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core); PEER: the same in total (\`PEER_POOL\`, split over its workers); pgbench: one connection per client."
   echo
   echo "| | value |"
   echo "|---|---|"
@@ -310,13 +358,14 @@ REPORT=$ROOT/bench/results/report.md
     echo
     echo "Statements per request (pg_stat_statements, without the connection reset Npgsql pipelines into the first statement of a lease):"
     echo "S1 API ${STMTS[$set|S1|API]}, R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]}, R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}."
+    [ "$PEER" = 1 ] && echo "PEER (with its transaction's BEGIN and COMMIT): S1 ${STMTS[$set|S1|PEER]}, S2 ${STMTS[$set|S2|PEER]}."
     echo "S2 page plan: ${EXPLAIN_OK[$set]} (\`bench/.data/run/explain-crm_$set.txt\`)."
     echo
     echo "| scenario | variant | connections | req/s | p50 ms | p99 ms | errors | req/s per round |"
     echo "|---|---|---|---|---|---|---|---|"
     for s in s1 s2 s3; do
       for c in $CONNECTIONS; do
-        for v in API R PG; do
+        for v in API R PEER PG; do
           key="$set|$s|$v|$c"
           [ -n "${RESULT[$key]:-}" ] || continue
           rounds=$(echo "${ROUNDS_OF[$key]}" | tr ';' '\n' | awk 'NF { printf "%s ", $1 }')
@@ -360,5 +409,24 @@ REPORT=$ROOT/bench/results/report.md
     echo "| S2 p50 large ÷ small ($LOW conn.; plans: ${EXPLAIN_OK[small]}, ${EXPLAIN_OK[large]}) | ≤ 1.3 | $v | $(verdict "$v" '<=' 1.3) |"
   fi
   echo "| AppHost start to API healthy, warm build | ≤ 20 s | ${APPHOST_SECONDS} s | $(verdict "$APPHOST_SECONDS" '<=' 20) |"
+  if [ "$PEER" = 1 ]; then
+    echo
+    echo "## API ÷ PEER"
+    echo
+    echo "Throughput: above 1, the API serves more. Tail latency: below 1, the API's p99 is shorter."
+    echo
+    echo "| comparison | measured |"
+    echo "|---|---|"
+    for set in "${SET_LIST[@]}"; do
+      for c in $CONNECTIONS; do
+        for s in s1 s2; do
+          echo "| ${s^^} req/s API ÷ PEER ($set, $c conn.) | $(ratio "$(col "$set|$s|API|$c" 1)" "$(col "$set|$s|PEER|$c" 1)") |"
+        done
+      done
+      for s in s1 s2; do
+        echo "| ${s^^} p99 API ÷ PEER ($set, $LOW conn.) | $(ratio "$(col "$set|$s|API|$LOW" 3)" "$(col "$set|$s|PEER|$LOW" 3)") |"
+      done
+    done
+  fi
 } >"$REPORT"
 cat "$REPORT"
