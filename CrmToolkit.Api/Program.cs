@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrmToolkit.Api.Features.Auth;
 using CrmToolkit.Api.Features.Contacts;
+using CrmToolkit.Api.Features.Invitations;
 using CrmToolkit.Api.Features.Me;
 using CrmToolkit.Api.Features.Members;
 using CrmToolkit.Api.Features.Workspaces;
@@ -16,6 +17,7 @@ builder.AddServiceDefaults();
 builder.AddCrmData();
 builder.AddCrmAuth();
 builder.Services.AddCrmTelemetry();
+builder.Services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddCrmProblemDetails();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
@@ -31,8 +33,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 var app = builder.Build();
-app.Services.GetRequiredService<Passwords>().Warm(); // so the first unknown-email login is not faster
+_ = app.Services.GetRequiredService<Passwords>(); // its dummy hash, before the first unknown-email login
 
+app.UseTrustedProxies(); // X-Forwarded-For from the proxies in ForwardedHeaders only
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
@@ -48,9 +51,11 @@ if (app.Environment.IsDevelopment())
 
 var api = app.MapGroup("/api");
 api.MapAuthApi();
-api.MapMeApi();
+var me = api.MapMeApi();
+me.MapMyInvitationsApi();
 var workspace = api.MapWorkspacesApi();
 workspace.MapMembersApi();
+workspace.MapInvitationsApi();
 workspace.MapContactsApi();
 
 app.Run();

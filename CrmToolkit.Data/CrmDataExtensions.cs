@@ -16,13 +16,13 @@ public static class CrmDataExtensions
     /// <summary>The Aspire connection name of the CRM database (<c>ConnectionStrings:crm</c>).</summary>
     public const string ConnectionName = "crm";
 
-    private static readonly WorkspaceSettingInterceptor WorkspaceSetting = new();
+    private static readonly RowLevelSecurityInterceptor RowLevelSecurity = new();
 
     /// <summary>
     /// Registers a pooled <see cref="IDbContextFactory{CrmDbContext}"/> with Npgsql's retrying execution strategy,
     /// enriched the Aspire way (metrics, and spans whenever the app traces), the readiness check <c>crm</c>, and
-    /// a scoped <see cref="CrmDbContext"/> leased from the pool and bound to the <see cref="ICurrentWorkspace"/>
-    /// of the scope. Settings: <see cref="CrmDataOptions"/>, validated at start.
+    /// a scoped <see cref="CrmDbContext"/> leased from the pool and bound to the <see cref="ICurrentSession"/> of the
+    /// scope. Settings: <see cref="CrmDataOptions"/>, validated at start.
     /// </summary>
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
     {
@@ -36,11 +36,13 @@ public static class CrmDataExtensions
         {
             var data = services.GetRequiredService<IOptions<CrmDataOptions>>().Value;
             options.UseNpgsql(data.NpgsqlConnectionString(), npgsql => npgsql.EnableRetryOnFailure(data.MaxRetryCount, data.MaxRetryDelay, errorCodesToAdd: null))
-                .AddInterceptors(WorkspaceSetting)
+                .AddInterceptors(RowLevelSecurity)
                 // A failed command or connection is the caller's exception: the API answers 503 and logs one line
-                // naming the cause. EF's own error events would log every failure once more, with a stack trace.
+                // naming the cause, the worker exits with one. EF's own events would log every failure and every retry
+                // once more, each with a stack trace.
                 .ConfigureWarnings(warnings => warnings
-                    .Log((RelationalEventId.ConnectionError, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug))
+                    .Log((RelationalEventId.ConnectionError, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug),
+                        (CoreEventId.ExecutionStrategyRetrying, LogLevel.Debug))
                     .Ignore(CoreEventId.QueryIterationFailed));
         });
 
@@ -56,14 +58,16 @@ public static class CrmDataExtensions
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(ConnectionName);
 
         // Per-request state goes through a scoped factory, never the pooled context's constructor.
-        builder.Services.TryAddScoped<ICurrentWorkspace, NoWorkspace>();
+        builder.Services.TryAddScoped<ICurrentSession, NoSession>();
         builder.Services.AddScoped<WorkspaceDbContextFactory>();
         builder.Services.AddScoped(services => services.GetRequiredService<WorkspaceDbContextFactory>().CreateDbContext());
         return builder;
     }
 
-    private sealed class NoWorkspace : ICurrentWorkspace
+    private sealed class NoSession : ICurrentSession
     {
         public WorkspaceId? WorkspaceId => null;
+
+        public Guid? UserId => null;
     }
 }

@@ -34,15 +34,32 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<LoginFailure> LoginFailures => Set<LoginFailure>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<MemberSignIn> MemberSignIns => Set<MemberSignIn>();
 
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
 
-    /// <summary>The database function <c>crm_session</c>; called only through <see cref="CrossWorkspace"/>.</summary>
+    /// <summary>The user this context acts for, or <c>null</c> (then <c>users</c> shows only the workspace's members).</summary>
+    public Guid? CurrentUserId { get; internal set; }
+
+    // The database functions that cross workspaces, called only through CrossWorkspace.
     internal IQueryable<SessionRow> SessionOf(string workspaceId, string sessionId) => FromExpression(() => SessionOf(workspaceId, sessionId));
 
-    /// <summary>The database function <c>crm_memberships</c>; called only through <see cref="CrossWorkspace"/>.</summary>
-    internal IQueryable<MembershipRow> MembershipsOf(Guid userId) => FromExpression(() => MembershipsOf(userId));
+    internal IQueryable<MembershipRow> MyWorkspaces(string workspaceId, string sessionId) => FromExpression(() => MyWorkspaces(workspaceId, sessionId));
+
+    internal IQueryable<InvitationRow> MyInvitations(string workspaceId, string sessionId) => FromExpression(() => MyInvitations(workspaceId, sessionId));
+
+    internal IQueryable<LoginUserRow> LoginUser(string email) => FromExpression(() => LoginUser(email));
+
+    internal IQueryable<MembershipRow> LoginWorkspace(Guid userId, string? workspaceId) => FromExpression(() => LoginWorkspace(userId, workspaceId));
+
+    /// <summary>
+    /// <c>crm_email_key</c>: how PostgreSQL compares emails (<c>lower</c> of the trimmed text, as the unique index on
+    /// <c>lower(email)</c> does). Comparing with it, not with .NET's lower-casing, keeps every lookup and limit on one
+    /// notion of "the same email".
+    /// </summary>
+    public static string EmailKey(string email) => throw new InvalidOperationException("Translated to SQL only.");
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -61,12 +78,14 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public override void Dispose()
     {
         CurrentWorkspaceId = null;
+        CurrentUserId = null;
         base.Dispose();
     }
 
     public override ValueTask DisposeAsync()
     {
         CurrentWorkspaceId = null;
+        CurrentUserId = null;
         return base.DisposeAsync();
     }
 
@@ -78,6 +97,8 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         configurationBuilder.Properties<WorkspaceRole>()
             .HaveConversion<WorkspaceRoleConverter>()
             .HaveMaxLength(50);
+        configurationBuilder.Properties<InvitationStatus>()
+            .HaveConversion<InvitationStatusConverter>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -87,8 +108,14 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         // The SECURITY DEFINER functions that cross workspaces return rows of these (see CrossWorkspaceFunctions).
         modelBuilder.Entity<SessionRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.Entity<MembershipRow>().HasNoKey().ToTable((string?)null);
+        modelBuilder.Entity<InvitationRow>().HasNoKey().ToTable((string?)null);
+        modelBuilder.Entity<LoginUserRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.HasDbFunction(() => SessionOf(default!, default!)).HasName("crm_session");
-        modelBuilder.HasDbFunction(() => MembershipsOf(default)).HasName("crm_memberships");
+        modelBuilder.HasDbFunction(() => MyWorkspaces(default!, default!)).HasName("crm_my_workspaces");
+        modelBuilder.HasDbFunction(() => MyInvitations(default!, default!)).HasName("crm_my_invitations");
+        modelBuilder.HasDbFunction(() => LoginUser(default!)).HasName("crm_login_user");
+        modelBuilder.HasDbFunction(() => LoginWorkspace(default, default)).HasName("crm_login_workspace");
+        modelBuilder.HasDbFunction(() => EmailKey(default!)).HasName("crm_email_key");
 
         // Everything a workspace-scoped table gets from its marker alone.
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType)).ToList())
@@ -159,6 +186,10 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     private sealed class WorkspaceRoleConverter() : ValueConverter<WorkspaceRole, string>(
         role => RoleNames.ToDatabase(role),
         value => RoleNames.FromDatabase(value));
+
+    private sealed class InvitationStatusConverter() : ValueConverter<InvitationStatus, string>(
+        status => status.ToString().ToLowerInvariant(),
+        value => Enum.Parse<InvitationStatus>(value, true));
 }
 
 /// <summary>A write to a workspace-scoped row outside the context's workspace. Always a bug, never a client error.</summary>

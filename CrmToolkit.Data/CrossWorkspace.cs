@@ -7,17 +7,14 @@ namespace CrmToolkit.Data;
 /// The only operations that cross workspaces, each named for the part of the contract that needs it. Each calls
 /// one of the database's <c>SECURITY DEFINER</c> functions (see <see cref="Schema.CrossWorkspaceFunctions"/>), so
 /// they work for the application role under row-level security without lifting it, and nothing else in the code
-/// base lifts the EF query filter. The two that run per request are compiled queries.
+/// base lifts the EF query filter. Those a signed-in user calls are keyed on their session; the one every request
+/// runs is a compiled query.
 /// </summary>
 public static class CrossWorkspace
 {
     private static readonly Func<CrmDbContext, string, string, CancellationToken, Task<SessionRow?>> Session =
         EF.CompileAsyncQuery((CrmDbContext db, string workspaceId, string sessionId, CancellationToken _) =>
             db.SessionOf(workspaceId, sessionId).FirstOrDefault());
-
-    private static readonly Func<CrmDbContext, Guid, IAsyncEnumerable<MembershipRow>> Memberships =
-        EF.CompileAsyncQuery<CrmDbContext, Guid, MembershipRow>((db, userId) =>
-            db.MembershipsOf(userId).OrderByDescending(m => m.JoinedAt).ThenBy(m => m.WorkspaceId));
 
     /// <summary>
     /// Authentication: the session with this token hash in this workspace, with its membership, user and workspace;
@@ -26,19 +23,32 @@ public static class CrossWorkspace
     public static Task<SessionRow?> FindSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
         Session(db, workspaceId.Value, sessionId, cancellationToken);
 
-    /// <summary><c>GET /me/workspaces</c>, login and switch: every workspace of a user, most recently joined first.</summary>
-    public static Task<List<MembershipRow>> MembershipsOfAsync(CrmDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        Memberships(db, userId).ToListAsync(cancellationToken).AsTask();
+    /// <summary><c>GET /me/workspaces</c> and switch: every workspace of the session's user, most recently joined first.</summary>
+    public static Task<List<MembershipRow>> MyWorkspacesAsync(CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, CancellationToken cancellationToken) =>
+        db.MyWorkspaces(sessionWorkspaceId.Value, sessionId)
+            .OrderByDescending(m => m.JoinedAt).ThenBy(m => m.WorkspaceId)
+            .ToListAsync(cancellationToken);
 
-    /// <summary>Login and switch: the user's membership in one workspace, if any.</summary>
-    public static async Task<MembershipRow?> FindMembershipAsync(CrmDbContext db, Guid userId, WorkspaceId workspaceId, CancellationToken cancellationToken) =>
-        (await MembershipsOfAsync(db, userId, cancellationToken)).Find(m => m.WorkspaceId == workspaceId);
+    /// <summary><c>GET /me/invitations</c>, accept and decline: the pending, unexpired invitations to the session user's email, newest first.</summary>
+    public static IQueryable<InvitationRow> MyInvitations(CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId) =>
+        db.MyInvitations(sessionWorkspaceId.Value, sessionId).OrderByDescending(i => i.CreatedAt).ThenBy(i => i.InvitationId);
 
-    /// <summary>Switch: ends the calling session, which belongs to the workspace being left.</summary>
+    /// <summary>Login: the account with this email (compared as <see cref="CrmDbContext.EmailKey"/> does), with its password hash.</summary>
+    public static Task<LoginUserRow?> FindLoginUserAsync(CrmDbContext db, string email, CancellationToken cancellationToken) =>
+        db.LoginUser(email).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>
+    /// Login, after the password was verified: the user's membership in <paramref name="workspaceId"/>, or with none
+    /// given, the workspace they last signed in to while still a member, else the one they joined first.
+    /// </summary>
+    public static Task<MembershipRow?> LoginWorkspaceAsync(CrmDbContext db, Guid userId, WorkspaceId? workspaceId, CancellationToken cancellationToken) =>
+        db.LoginWorkspace(userId, workspaceId?.Value).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>Switch and accept: ends the calling session, which belongs to the workspace being left.</summary>
     public static Task<int> EndSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<int>($"SELECT crm_end_session({workspaceId.Value}, {sessionId}) AS \"Value\"").SingleAsync(cancellationToken);
 
-    /// <summary>The purge job: deletes up to <paramref name="batchSize"/> sessions that expired before <paramref name="now"/>.</summary>
-    public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
-        db.Database.SqlQuery<int>($"SELECT crm_purge_expired_sessions({now}, {batchSize}) AS \"Value\"").SingleAsync(cancellationToken);
+    /// <summary>The purge job: deletes up to <paramref name="batchSize"/> sessions that have expired by the database server's clock.</summary>
+    public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, int batchSize, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<int>($"SELECT crm_purge_expired_sessions({batchSize}) AS \"Value\"").SingleAsync(cancellationToken);
 }

@@ -13,16 +13,6 @@ public static class WorkspaceQueries
                 .Select(m => (WorkspaceRole?)m.Role)
                 .FirstOrDefault());
 
-    /// <summary>
-    /// The user with this email, compared case-insensitively the way the unique index <c>users_email_unique</c>
-    /// (on <c>lower(email)</c>) does, so the lookup is served by it.
-    /// </summary>
-    public static IQueryable<User> WithEmail(this IQueryable<User> users, string email)
-    {
-        var trimmed = email.Trim();
-        return users.Where(u => u.Email.ToLower() == trimmed.ToLower());
-    }
-
     /// <summary>Restricts <paramref name="query"/> to the rows of one workspace.</summary>
     public static IQueryable<T> InWorkspace<T>(this IQueryable<T> query, WorkspaceId workspaceId)
         where T : class, IWorkspaceScoped =>
@@ -34,4 +24,15 @@ public static class WorkspaceQueries
     /// </summary>
     public static Task<WorkspaceRole?> GetMembershipRoleAsync(this CrmDbContext db, WorkspaceId workspaceId, Guid userId) =>
         MembershipRole(db, workspaceId, userId);
+
+    /// <summary>
+    /// Locks the context's workspace row until the transaction ends, so that changes that check and then write within
+    /// one workspace (roles, the last owner, the hourly invitation allowance) run one after another. <c>NO KEY</c>: rows
+    /// that merely reference the workspace can still be inserted meanwhile.
+    /// </summary>
+    public static Task LockWorkspaceAsync(this CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var workspaceId = db.CurrentWorkspaceId?.Value ?? throw new InvalidOperationException("This context is bound to no workspace.");
+        return db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR NO KEY UPDATE", cancellationToken);
+    }
 }

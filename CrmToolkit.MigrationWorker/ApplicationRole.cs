@@ -11,6 +11,11 @@ namespace CrmToolkit.MigrationWorker;
 /// </summary>
 internal static class ApplicationRole
 {
+    /// <summary>
+    /// Creates the role, or updates it to these options: with a password, a login role with that password; without
+    /// one, a role without LOGIN when it does not exist yet (an existing role is left as it is). Then grants it the
+    /// tables and functions, but not the password hashes in <c>users</c>.
+    /// </summary>
     public static async Task EnsureAsync(CrmDbContext db, ApplicationRoleOptions settings, CancellationToken cancellationToken)
     {
         var role = settings.Name; // a validated identifier (ApplicationRoleOptions), and the database name is quoted: the DDL below is safe to splice
@@ -23,20 +28,21 @@ internal static class ApplicationRole
             // or statement log.
             var verifier = ScramSha256Verifier(password);
             await db.Database.ExecuteSqlAsync($"SELECT set_config('crm.app_role_password', {verifier}, true)", cancellationToken);
-            var createOrUpdate = $$"""
+            var createOrUpdate = CreateRoleSql(role, "LOGIN") + $"""
+
                 DO $$
                 BEGIN
-                    BEGIN
-                        CREATE ROLE {{role}} LOGIN;
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN
-                        NULL; -- exists already, or another worker created it just now
-                    END;
-                    EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                        '{{role}}', current_setting('crm.app_role_password'));
+                    EXECUTE format('ALTER ROLE %I WITH LOGIN PASSWORD %L',
+                        '{role}', current_setting('crm.app_role_password'));
                 END
                 $$;
                 """;
             await db.Database.ExecuteSqlRawAsync(createOrUpdate, cancellationToken);
+        }
+        else
+        {
+            var create = CreateRoleSql(role, "NOLOGIN");
+            await db.Database.ExecuteSqlRawAsync(create, cancellationToken);
         }
 
         var grants = $"""
@@ -44,12 +50,28 @@ internal static class ApplicationRole
             GRANT USAGE ON SCHEMA public TO {role};
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
             REVOKE ALL ON TABLE "__EFMigrationsHistory" FROM {role};
+            -- Every column of users but the password hash; login reads the hash through crm_login_user.
+            REVOKE SELECT ON TABLE users FROM {role};
+            GRANT SELECT (id, email, name, created_at, updated_at) ON TABLE users TO {role};
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
             GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role};
             """;
         await db.Database.ExecuteSqlRawAsync(grants, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+
+    // Tolerates the role existing already, or another worker creating it at the same moment. A new role is no
+    // superuser, cannot bypass row-level security and creates nothing (PostgreSQL's defaults); naming those attributes
+    // would need a superuser, which a managed server's admin is not.
+    private static string CreateRoleSql(string role, string login) => $$"""
+        DO $$
+        BEGIN
+            CREATE ROLE {{role}} {{login}};
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END
+        $$;
+        """;
 
     /// <summary>
     /// PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as <c>pg_authid.rolpassword</c>

@@ -27,6 +27,10 @@ internal sealed partial class MigrationWorker(
             var applied = await DatabaseMigrator.MigrateAsync(db, appRole.Value, stoppingToken);
             activity?.SetTag("crm.migrations.applied", applied.Count);
             LogMigrated(applied.Count, applied.Count == 0 ? "none" : string.Join(", ", applied));
+            if (appRole.Value.Password is not { Length: > 0 })
+            {
+                LogRoleWithoutPassword(appRole.Value.Name);
+            }
         }
         catch (Exception ex)
         {
@@ -61,6 +65,9 @@ internal sealed partial class MigrationWorker(
 
         return string.Join(": ", messages);
     }
+
+    [LoggerMessage(LogLevel.Warning, "The application role '{Role}' got no password here (neither ConnectionStrings:crm-app nor Crm:AppRole:Password is set): it was created without LOGIN, or left as it was. Give it one: ALTER ROLE {Role} WITH LOGIN PASSWORD '...'")]
+    private partial void LogRoleWithoutPassword(string role);
 
     [LoggerMessage(LogLevel.Critical, "Database migration failed: {Reason}")]
     private partial void LogFailed(string reason);

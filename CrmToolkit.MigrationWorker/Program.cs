@@ -1,12 +1,25 @@
 using CrmToolkit.Data;
 using CrmToolkit.MigrationWorker;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCrmData();
-builder.Services.AddOptions<ApplicationRoleOptions>().BindConfiguration(ApplicationRoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ApplicationRoleOptions>()
+    .BindConfiguration(ApplicationRoleOptions.Section)
+    .Configure<IConfiguration>((role, configuration) =>
+    {
+        if (configuration.GetConnectionString(ApplicationRoleOptions.AppConnectionName) is { Length: > 0 } app)
+        {
+            var login = new NpgsqlConnectionStringBuilder(app);
+            role.Name = login.Username ?? role.Name;
+            role.Password = login.Password;
+        }
+    })
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
 builder.Services.AddHostedService<MigrationWorker>();
 
 try

@@ -12,6 +12,8 @@ public sealed record UserResponse(Guid Id, string Email, string Name, DateTimeOf
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.Name, user.CreatedAt, user.UpdatedAt);
 
+    public static UserResponse From(LoginUserRow user) => new(user.UserId, user.Email, user.Name, user.UserCreatedAt, user.UserUpdatedAt);
+
     /// <summary>The signed-in user, from the session's principal.</summary>
     public static UserResponse From(ClaimsPrincipal user) => new(
         user.GetUserId(),

@@ -1,4 +1,5 @@
 using System.Text;
+using CrmToolkit.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,7 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
         ["users_email_unique"] = "An account with this email already exists.",
         ["workspaces_pkey"] = "A workspace with this id already exists.",
         ["workspace_members_workspace_id_user_id_unique"] = "This user is already a member of the workspace.",
+        ["invitations_pending_email_unique"] = "An invitation to this email is being sent at this moment.",
     };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -45,6 +47,19 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres } => Conflict(postgres),
             // The row was deleted between our read and our write.
             DbUpdateConcurrencyException => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not Found" },
+            // A value that fits its limit as sent, but not once normalized (rare): a client's mistake, not a bug.
+            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.StringDataRightTruncation } } => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Bad Request",
+                Detail = "A value is too long.",
+            },
+            PasswordHashingBusyException => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service Unavailable",
+                Detail = exception.Message,
+            },
             _ when IsDatabaseUnavailable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
@@ -59,7 +74,13 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
         }
 
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        if (exception is PasswordHashingBusyException)
+        {
+            // A login storm: the refusals are the protection working (as the rate limiter's 429s, not logged one by one).
+            LogHashingBusy();
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             // An operator wants to see these; the innermost exception says why (refused, timeout...), in one line.
             var cause = exception.GetBaseException();
@@ -132,6 +153,9 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
 
     [LoggerMessage(LogLevel.Debug, "Unique violation on {Constraint}")]
     private partial void LogConflict(string? constraint);
+
+    [LoggerMessage(LogLevel.Debug, "Every password-hashing slot and its queue were taken, answered 503")]
+    private partial void LogHashingBusy();
 
     [LoggerMessage(LogLevel.Warning, "The database could not serve a request ({ExceptionType}), answered 503: {CauseType}: {Cause}")]
     private partial void LogDatabaseUnavailable(string exceptionType, string causeType, string cause);

@@ -68,7 +68,7 @@ public sealed partial class SessionPurgeService(
             int deleted;
             do
             {
-                deleted = await CrossWorkspace.PurgeExpiredSessionsAsync(db, time.GetUtcNow(), options.Value.PurgeBatchSize, cancellationToken);
+                deleted = await CrossWorkspace.PurgeExpiredSessionsAsync(db, options.Value.PurgeBatchSize, cancellationToken);
                 total += deleted;
                 telemetry.SessionsPurged(deleted);
             }

@@ -2,15 +2,13 @@ namespace CrmToolkit.AppHost.Postgres;
 
 /// <summary>
 /// The CRM database, whatever PostgreSQL serves it. <see cref="Database"/> connects as the owner (for the
-/// migration worker); <see cref="AppDatabase"/> as the application role (for the API), whose password is
-/// <see cref="AppPassword"/>. Projects get either as <c>ConnectionStrings__crm</c>.
-/// <see cref="ReadyWhen"/> is what they wait for, if anything.
+/// migration worker); <see cref="AppDatabase"/> as the application role (for the API, and for the worker, which
+/// provisions that role with that password). <see cref="ReadyWhen"/> is what they wait for, if anything.
 /// </summary>
 public sealed record CrmDatabase(
     PostgresMode Mode,
     IResourceBuilder<IResourceWithConnectionString> Database,
     IResourceBuilder<IResourceWithConnectionString> AppDatabase,
-    IResourceBuilder<ParameterResource> AppPassword,
     IResourceBuilder<IResource>? ReadyWhen);
 
 public static class CrmDatabaseExtensions
@@ -21,8 +19,7 @@ public static class CrmDatabaseExtensions
     /// <summary>Connects as the database owner and provisions the application role (for the migration worker).</summary>
     public static IResourceBuilder<ProjectResource> WithOwnerConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
         builder.WithReference(database.Database)
-            .WithEnvironment("Crm__AppRole__Name", AppRole)
-            .WithEnvironment("Crm__AppRole__Password", database.AppPassword)
+            .WithReference(database.AppDatabase)
             .WaitForDatabase(database);
 
     /// <summary>Connects as the application role, under row-level security (for the API).</summary>

@@ -105,7 +105,7 @@ public static class CrmPostgresBuilderExtensions
         var endpoint = server.Resource.PrimaryEndpoint;
         var app = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
             $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={DatabaseName}"));
-        return new CrmDatabase(PostgresMode.Container, database, app, appPassword, database);
+        return new CrmDatabase(PostgresMode.Container, database, app, database);
     }
 
     // The configured connection string is the owner's; the API's is the same server and database as the
@@ -121,7 +121,7 @@ public static class CrmPostgresBuilderExtensions
         app.Database ??= DatabaseName;
         var appConnection = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
             $"{app.ConnectionString};Password={appPassword.Resource}"));
-        return new CrmDatabase(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), appConnection, appPassword, null);
+        return new CrmDatabase(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), appConnection, null);
     }
 }
 

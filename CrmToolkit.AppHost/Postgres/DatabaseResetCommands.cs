@@ -21,8 +21,9 @@ public static class DatabaseResetCommands
     public const string DemoEmail = "demo@crmtoolkit.local";
 
     /// <summary>
-    /// Adds <see cref="ResetCommand"/> and <see cref="ResetAndSeedCommand"/> to the database resource, in run mode
-    /// and the Development environment only: they do not exist in a published app or any other environment.
+    /// Adds <see cref="ResetCommand"/> and <see cref="ResetAndSeedCommand"/> to the database resource, in run mode, the
+    /// Development environment, and only for a database the AppHost runs (local or container mode): they do not exist
+    /// in a published app, any other environment, or for an existing server.
     /// </summary>
     public static void AddDatabaseResetCommands(
         this IDistributedApplicationBuilder builder,
@@ -30,7 +31,9 @@ public static class DatabaseResetCommands
         IResourceBuilder<ProjectResource> migrator,
         IResourceBuilder<ProjectResource> api)
     {
-        if (!builder.ExecutionContext.IsRunMode || !builder.Environment.IsDevelopment())
+        // Never on a server the AppHost does not run itself (existing mode): one click would drop whatever database a
+        // connection string names.
+        if (!builder.ExecutionContext.IsRunMode || !builder.Environment.IsDevelopment() || database.Mode == PostgresMode.Existing)
         {
             return;
         }

@@ -64,7 +64,7 @@ internal static class LocalPostgresBuilderExtensions
 
         var app = builder.AddConnectionString(CrmPostgresBuilderExtensions.AppConnectionName, ReferenceExpression.Create(
             $"Host=127.0.0.1;Port={server.Endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={databaseName}"));
-        return new CrmDatabase(PostgresMode.Local, databaseBuilder, app, appPassword, serverBuilder);
+        return new CrmDatabase(PostgresMode.Local, databaseBuilder, app, serverBuilder);
     }
 
     private sealed class AcceptsConnectionsHealthCheck(LocalPostgresServerResource server) : IHealthCheck

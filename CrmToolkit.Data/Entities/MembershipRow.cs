@@ -1,6 +1,9 @@
 namespace CrmToolkit.Data.Entities;
 
-/// <summary>A row of the database function <c>crm_memberships</c>: a workspace of the user, with their role in it.</summary>
+/// <summary>
+/// A row of the database functions <c>crm_my_workspaces</c> and <c>crm_login_workspace</c>: a workspace of the user, with
+/// their role in it.
+/// </summary>
 public sealed class MembershipRow
 {
     public WorkspaceId WorkspaceId { get; init; }

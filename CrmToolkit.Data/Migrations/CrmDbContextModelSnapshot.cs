@@ -106,6 +106,142 @@ namespace CrmToolkit.Data.Migrations
                     b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
+            modelBuilder.Entity("CrmToolkit.Data.Entities.Invitation", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(1);
+
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasColumnOrder(0)
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<DateTimeOffset?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answered_at")
+                        .HasColumnOrder(8);
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasColumnOrder(6)
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("email")
+                        .HasColumnOrder(2);
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at")
+                        .HasColumnOrder(7);
+
+                    b.Property<Guid>("InvitedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("invited_by")
+                        .HasColumnOrder(4);
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("role")
+                        .HasColumnOrder(3);
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status")
+                        .HasColumnOrder(5)
+                        .HasDefaultValueSql("'pending'");
+
+                    b.HasKey("WorkspaceId", "Id")
+                        .HasName("invitations_pkey");
+
+                    b.HasIndex("InvitedBy")
+                        .HasDatabaseName("invitations_invited_by_idx");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt")
+                        .HasDatabaseName("invitations_workspace_created_at_idx");
+
+                    b.ToTable("invitations", null, t =>
+                        {
+                            t.HasCheckConstraint("invitations_role_check", "role IN ('owner', 'admin', 'member')");
+
+                            t.HasCheckConstraint("invitations_status_check", "status IN ('pending', 'accepted', 'declined', 'revoked', 'replaced')");
+                        });
+
+                    b.HasAnnotation("Crm:WorkspaceScoped", true);
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.InvitationRow", b =>
+                {
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasColumnOrder(7);
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .HasColumnOrder(3);
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at")
+                        .HasColumnOrder(8);
+
+                    b.Property<Guid>("InvitationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("invitation_id")
+                        .HasColumnOrder(0);
+
+                    b.Property<Guid>("InvitedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("invited_by")
+                        .HasColumnOrder(5);
+
+                    b.Property<string>("InviterName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("inviter_name")
+                        .HasColumnOrder(6);
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("role")
+                        .HasColumnOrder(4);
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(1);
+
+                    b.Property<string>("WorkspaceName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_name")
+                        .HasColumnOrder(2);
+
+                    b.ToTable((string)null);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.LoginFailure", b =>
                 {
                     b.Property<long>("Id")
@@ -137,6 +273,75 @@ namespace CrmToolkit.Data.Migrations
                         .HasDatabaseName("login_failures_account_key_failed_at_idx");
 
                     b.ToTable("login_failures", (string)null);
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.LoginUserRow", b =>
+                {
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .HasColumnOrder(1);
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .HasColumnOrder(2);
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash")
+                        .HasColumnOrder(3);
+
+                    b.Property<DateTimeOffset>("UserCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("user_created_at")
+                        .HasColumnOrder(4);
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id")
+                        .HasColumnOrder(0);
+
+                    b.Property<DateTimeOffset>("UserUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("user_updated_at")
+                        .HasColumnOrder(5);
+
+                    b.ToTable((string)null);
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.MemberSignIn", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(0);
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id")
+                        .HasColumnOrder(1);
+
+                    b.Property<DateTimeOffset>("SignedInAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("signed_in_at")
+                        .HasColumnOrder(2)
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("WorkspaceId", "UserId")
+                        .HasName("member_sign_ins_pkey");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("member_sign_ins_user_id_idx");
+
+                    b.ToTable("member_sign_ins", (string)null);
+
+                    b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.MembershipRow", b =>
@@ -496,6 +701,40 @@ namespace CrmToolkit.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("contacts_workspace_id_workspaces_id_fk");
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.Invitation", b =>
+                {
+                    b.HasOne("CrmToolkit.Data.Entities.User", null)
+                        .WithMany()
+                        .HasForeignKey("InvitedBy")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("invitations_invited_by_users_id_fk");
+
+                    b.HasOne("CrmToolkit.Data.Entities.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("invitations_workspace_id_workspaces_id_fk");
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.MemberSignIn", b =>
+                {
+                    b.HasOne("CrmToolkit.Data.Entities.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("member_sign_ins_user_id_users_id_fk");
+
+                    b.HasOne("CrmToolkit.Data.Entities.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("member_sign_ins_workspace_id_workspaces_id_fk");
                 });
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.Session", b =>

@@ -9,18 +9,26 @@ namespace CrmToolkit.Data.Schema;
 /// the connection (<c>crm.workspace_id</c>), so raw SQL, a forgotten filter or another program using the
 /// application role cannot see or write another workspace's rows.
 /// </summary>
+/// <remarks>
+/// Enabled, not forced: the owner (the migration role) stays exempt, and so do the <c>SECURITY DEFINER</c> functions,
+/// which run as the owner. Forcing it would change nothing where the owner is a superuser, and on a managed server,
+/// whose admin is no superuser and cannot have <c>BYPASSRLS</c>, would leave those functions seeing nothing.
+/// </remarks>
 public static class WorkspaceRowLevelSecurity
 {
     /// <summary>The model annotation every <see cref="Entities.IWorkspaceScoped"/> entity carries.</summary>
     public const string Annotation = "Crm:WorkspaceScoped";
 
     /// <summary>The setting that names the current workspace.</summary>
-    public const string Setting = "crm.workspace_id";
+    public const string WorkspaceSetting = "crm.workspace_id";
+
+    /// <summary>The setting that names the current user (the signed-in one, or the one being registered).</summary>
+    public const string UserSetting = "crm.user_id";
 
     public const string PolicyName = "workspace_isolation";
 
     /// <summary>
-    /// Enables and forces RLS, with the workspace policy, on the table of every entity of
+    /// Enables RLS, with the workspace policy, on the table of every entity of
     /// <paramref name="targetModel"/> that carries <see cref="Annotation"/>. Idempotent: call it at the end of
     /// every migration that adds a workspace table (<c>migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel)</c>).
     /// </summary>
@@ -40,11 +48,10 @@ public static class WorkspaceRowLevelSecurity
 
     public static string PolicySql(string table) => $"""
         ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
         DROP POLICY IF EXISTS {PolicyName} ON {table};
         CREATE POLICY {PolicyName} ON {table}
-            USING (workspace_id = current_setting('{Setting}', true))
-            WITH CHECK (workspace_id = current_setting('{Setting}', true));
+            USING (workspace_id = current_setting('{WorkspaceSetting}', true))
+            WITH CHECK (workspace_id = current_setting('{WorkspaceSetting}', true));
         """;
 
     /// <summary>
@@ -54,17 +61,25 @@ public static class WorkspaceRowLevelSecurity
     /// </summary>
     public static string WorkspacesPolicySql() => $"""
         ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE workspaces FORCE ROW LEVEL SECURITY;
         DROP POLICY IF EXISTS {PolicyName} ON workspaces;
         CREATE POLICY {PolicyName} ON workspaces
-            USING (id = current_setting('{Setting}', true))
-            WITH CHECK (id = current_setting('{Setting}', true));
+            USING (id = current_setting('{WorkspaceSetting}', true))
+            WITH CHECK (id = current_setting('{WorkspaceSetting}', true));
         """;
 
-    /// <summary>Undoes <see cref="PolicySql"/> (for a migration's Down).</summary>
-    public static string DropSql(string table) => $"""
-        DROP POLICY IF EXISTS {PolicyName} ON {table};
-        ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;
-        ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;
+    /// <summary>
+    /// <c>users</c> belongs to no workspace, yet holds every tenant's people and password hashes. The application role
+    /// sees its own user (the setting <see cref="UserSetting"/>: registration inserts it, a rehash at login updates it)
+    /// and, to read, the members of the current workspace; nobody else. The hash column is not even selectable by it
+    /// (the worker's grants): login reads it through <c>crm_login_user</c>.
+    /// </summary>
+    public static string UsersPolicySql() => $"""
+        ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY own_user ON users
+            USING (id = nullif(current_setting('{UserSetting}', true), '')::uuid)
+            WITH CHECK (id = nullif(current_setting('{UserSetting}', true), '')::uuid);
+        CREATE POLICY workspace_member_users ON users FOR SELECT
+            USING (EXISTS (SELECT 1 FROM workspace_members m
+                            WHERE m.user_id = users.id AND m.workspace_id = current_setting('{WorkspaceSetting}', true)));
         """;
 }

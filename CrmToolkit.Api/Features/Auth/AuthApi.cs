@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -37,29 +39,24 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.register");
-        if (throttle.BlockedFor(request.Email) is { } wait)
+        var email = TextInput.Clean(request.Email);
+        if (throttle.BlockedFor(email) is { } wait)
         {
             return AuthRateLimiting.TooManyRequests(httpContext, wait);
         }
 
+        var name = TextInput.Clean(request.Name);
         var user = new User
         {
             Id = Guid.CreateVersion7(),
-            Email = request.Email.Trim(),
-            Name = request.Name.Trim(),
-            PasswordHash = passwords.Hash(request.Password),
-        };
-        var workspace = new Workspace
-        {
-            Id = WorkspaceId.New(),
-            Name = string.IsNullOrWhiteSpace(request.WorkspaceName) ? $"{user.Name}'s workspace" : request.WorkspaceName.Trim(),
-            CreatedBy = user.Id,
+            Email = email,
+            Name = name,
+            PasswordHash = await passwords.HashAsync(request.Password, cancellationToken),
         };
 
-        await using var db = contexts.CreateDbContext(workspace.Id);
+        await using var db = contexts.CreateDbContext(WorkspaceId.New(), user.Id);
         db.Users.Add(user);
-        db.Workspaces.Add(workspace);
-        db.WorkspaceMembers.Add(new WorkspaceMember { UserId = user.Id, Role = WorkspaceRole.Owner });
+        var workspace = OwnedWorkspace.Add(db, TextInput.CleanOptional(request.WorkspaceName) ?? OwnedWorkspace.DefaultName(name), null, user.Id);
         var session = sessions.Add(db, user.Id);
         await db.SaveChangesAsync(cancellationToken); // a unique violation on users_email_unique becomes 409
 
@@ -70,7 +67,9 @@ public static class AuthApi
     }
 
     /// <summary>
-    /// Unknown email and wrong password: same status, same body, and similar time (a dummy hash is verified).
+    /// Unknown email and wrong password: same status, same body, and similar time (a dummy hash is verified). Without a
+    /// workspace id, the session opens the workspace the user last signed in to (while still a member), else the one
+    /// joined first; a user left with no workspace gets a new one of their own, as at registration.
     /// </summary>
     private static async Task<Results<Ok<SignedInResponse>, NotFound, ProblemHttpResult>> Login(
         LoginRequest request,
@@ -84,69 +83,81 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.login");
+        var email = TextInput.Clean(request.Email);
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
-        var (attemptId, blockedFor) = await throttle.BeginAsync(db, request.Email, cancellationToken);
+        var (attemptId, blockedFor) = await throttle.BeginAsync(db, email, cancellationToken);
         if (blockedFor is { } wait)
         {
-            activity?.SetTag("crm.login.result", "throttled");
-            telemetry.Login("throttled");
-            return AuthRateLimiting.TooManyRequests(httpContext, wait);
+            return LoginResult(activity, telemetry, "throttled", AuthRateLimiting.TooManyRequests(httpContext, wait));
         }
 
-        var user = await db.Users.WithEmail(request.Email).SingleOrDefaultAsync(cancellationToken);
-        var verification = PasswordVerificationResult.Failed;
-        if (user is null)
+        var user = await CrossWorkspace.FindLoginUserAsync(db, email, cancellationToken);
+        PasswordVerificationResult verification;
+        try
         {
-            passwords.VerifyAgainstDummy(request.Password);
+            verification = await passwords.VerifyAsync(user?.PasswordHash, request.Password, cancellationToken);
         }
-        else
+        catch (PasswordHashingBusyException)
         {
-            verification = passwords.Verify(user.PasswordHash, request.Password);
+            await throttle.ForgetAsync(db, attemptId, cancellationToken); // never checked: not a guess
+            throw;
         }
 
         if (user is null || verification == PasswordVerificationResult.Failed)
         {
-            activity?.SetTag("crm.login.result", "invalid_credentials");
-            telemetry.Login("invalid_credentials");
-            return TypedResults.Problem(title: "Invalid email or password", statusCode: StatusCodes.Status401Unauthorized);
+            return LoginResult(activity, telemetry, "invalid_credentials",
+                TypedResults.Problem(title: "Invalid email or password", statusCode: StatusCodes.Status401Unauthorized));
         }
 
-        await throttle.SucceededAsync(db, attemptId, cancellationToken);
+        await throttle.ForgetAsync(db, attemptId, cancellationToken);
+        WorkspaceId? wanted = null;
+        if (request.WorkspaceId is not null)
+        {
+            if (!WorkspaceId.TryParse(request.WorkspaceId, out var parsed))
+            {
+                return LoginResult(activity, telemetry, "no_workspace", TypedResults.NotFound());
+            }
+
+            wanted = parsed;
+        }
+
+        var membership = await CrossWorkspace.LoginWorkspaceAsync(db, user.UserId, wanted, cancellationToken);
+        if (membership is null && wanted is not null)
+        {
+            return LoginResult(activity, telemetry, "no_workspace", TypedResults.NotFound());
+        }
+
+        await using var workspaceDb = contexts.CreateDbContext(membership?.WorkspaceId ?? WorkspaceId.New(), user.UserId);
         if (verification == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            user.PasswordHash = passwords.Hash(request.Password);
-            await db.SaveChangesAsync(cancellationToken);
+            var rehashed = await passwords.HashAsync(request.Password, cancellationToken);
+            await workspaceDb.Users.Where(u => u.Id == user.UserId)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.PasswordHash, rehashed), cancellationToken);
         }
 
-        MembershipRow? membership;
-        if (request.WorkspaceId is null)
-        {
-            membership = (await CrossWorkspace.MembershipsOfAsync(db, user.Id, cancellationToken)).FirstOrDefault();
-        }
-        else
-        {
-            membership = WorkspaceId.TryParse(request.WorkspaceId, out var wanted)
-                ? await CrossWorkspace.FindMembershipAsync(db, user.Id, wanted, cancellationToken)
-                : null;
-        }
-
-        if (membership is null)
-        {
-            activity?.SetTag("crm.login.result", "no_workspace");
-            telemetry.Login("no_workspace");
-            return TypedResults.NotFound();
-        }
-
-        await using var workspaceDb = contexts.CreateDbContext(membership.WorkspaceId);
-        var session = sessions.Add(workspaceDb, user.Id);
+        // Every membership is gone (they left or deleted their last workspace): a workspace of their own, as at registration.
+        var workspace = membership is null
+            ? WorkspaceResponse.From(OwnedWorkspace.Add(workspaceDb, OwnedWorkspace.DefaultName(user.Name), null, user.UserId))
+            : WorkspaceResponse.From(membership);
+        var session = sessions.Add(workspaceDb, user.UserId);
         await workspaceDb.SaveChangesAsync(cancellationToken);
 
-        activity?.SetTag("crm.login.result", "success");
-        activity?.SetTag("crm.workspace.id", membership.WorkspaceId.Value);
-        telemetry.Login("success");
+        activity?.SetTag("crm.workspace.id", workspace.Id.Value);
         telemetry.SessionCreated("login");
-        return TypedResults.Ok(new SignedInResponse(
-            UserResponse.From(user), WorkspaceResponse.From(membership), membership.Role, SessionResponse.From(session)));
+        if (membership is null)
+        {
+            telemetry.WorkspaceCreated();
+        }
+
+        return LoginResult(activity, telemetry, "success", TypedResults.Ok(new SignedInResponse(
+            UserResponse.From(user), workspace, membership?.Role ?? WorkspaceRole.Owner, SessionResponse.From(session))));
+    }
+
+    private static T LoginResult<T>(System.Diagnostics.Activity? activity, CrmTelemetry telemetry, string result, T response)
+    {
+        activity?.SetTag("crm.login.result", result);
+        telemetry.Login(result);
+        return response;
     }
 
     /// <summary>A new session in another workspace of the user; the calling session ends in the same transaction.</summary>
@@ -159,35 +170,20 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.switch");
-        var userId = user.GetUserId();
         if (!WorkspaceId.TryParse(request.WorkspaceId, out var target))
         {
             return TypedResults.NotFound();
         }
 
-        await using var targetDb = contexts.CreateDbContext(target);
-        var membership = await CrossWorkspace.FindMembershipAsync(targetDb, userId, target, cancellationToken);
-        if (membership is null)
+        var userId = user.GetUserId();
+        await using var targetDb = contexts.CreateDbContext(target, userId);
+        var memberships = await CrossWorkspace.MyWorkspacesAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken);
+        if (memberships.Find(m => m.WorkspaceId == target) is not { } membership)
         {
             return TypedResults.NotFound();
         }
 
-        var session = await targetDb.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-        {
-            await using var transaction = await targetDb.Database.BeginTransactionAsync(ct);
-            targetDb.ChangeTracker.Clear();
-            // End the calling session first: if a concurrent switch or logout ended it already, this token
-            // must not yield a second live session.
-            if (await CrossWorkspace.EndSessionAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), ct) != 1)
-            {
-                return null;
-            }
-
-            var issued = sessions.Add(targetDb, userId);
-            await targetDb.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return issued;
-        }, cancellationToken);
+        var session = await sessions.ReplaceAsync(targetDb, user, first: null, cancellationToken);
         if (session is null)
         {
             return TypedResults.Unauthorized();
@@ -202,7 +198,8 @@ public static class AuthApi
     private static async Task<NoContent> Logout(
         ClaimsPrincipal user, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var ended = await db.Sessions.Where(s => s.Id == user.GetSessionId()).ExecuteDeleteAsync(cancellationToken);
+        var sessionId = user.GetSessionId();
+        var ended = await db.Sessions.Where(s => s.Id == sessionId).ExecuteDeleteAsync(cancellationToken);
         telemetry.SessionsEnded("logout", ended);
         return TypedResults.NoContent();
     }

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -99,12 +100,12 @@ public static class ContactsApi
     {
         var contact = new Contact
         {
-            FirstName = request.FirstName.Trim(),
-            LastName = Optional(request.LastName),
-            Email = Optional(request.Email),
-            Phone = Optional(request.Phone),
-            Company = Optional(request.Company),
-            Notes = Optional(request.Notes),
+            FirstName = TextInput.Clean(request.FirstName),
+            LastName = TextInput.CleanOptional(request.LastName),
+            Email = TextInput.CleanOptional(request.Email),
+            Phone = TextInput.CleanOptional(request.Phone),
+            Company = TextInput.CleanOptional(request.Company),
+            Notes = TextInput.CleanOptional(request.Notes),
             CreatedBy = user.GetUserId(),
         };
         db.Contacts.Add(contact); // the workspace id is stamped by the context
@@ -132,7 +133,7 @@ public static class ContactsApi
 
         if (request.FirstName is not null)
         {
-            contact.FirstName = request.FirstName.Trim();
+            contact.FirstName = TextInput.Clean(request.FirstName);
         }
 
         contact.LastName = Patch(contact.LastName, request.LastName);
@@ -150,10 +151,8 @@ public static class ContactsApi
             ? TypedResults.NotFound()
             : TypedResults.NoContent();
 
-    private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
     // null: leave as it is; "": clear; anything else: set.
-    private static string? Patch(string? current, string? requested) => requested is null ? current : Optional(requested);
+    private static string? Patch(string? current, string? requested) => requested is null ? current : TextInput.CleanOptional(requested);
 
     /// <summary>Where a page ended: the sort key of its last contact.</summary>
     public sealed record Cursor(string? LastName, string FirstName, Guid Id)

@@ -29,7 +29,7 @@ public static class MeApi
     private static async Task<Ok<List<MyWorkspaceResponse>>> MyWorkspaces(
         ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var memberships = await CrossWorkspace.MembershipsOfAsync(db, user.GetUserId(), cancellationToken);
+        var memberships = await CrossWorkspace.MyWorkspacesAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken);
         return TypedResults.Ok(memberships.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m), m.Role, m.JoinedAt)));
     }
 }

@@ -11,9 +11,10 @@ using Microsoft.EntityFrameworkCore;
 namespace CrmToolkit.Api.Features.Members;
 
 /// <summary>
-/// Members of the session's workspace. Every query goes through the workspace query filter; role rules:
-/// admins manage members, only owners grant or take away owner/admin rights over admins and owners, and the
-/// last owner can neither leave, be removed nor be demoted (the workspace row is locked while that is checked).
+/// Members of the session's workspace (people join by accepting an invitation, see InvitationsApi). Every query goes
+/// through the workspace query filter; role rules: admins manage members, only owners grant or take away owner/admin
+/// rights over admins and owners, and the last owner can neither leave, be removed nor be demoted (the workspace row
+/// is locked while that is checked).
 /// </summary>
 public static class MembersApi
 {
@@ -22,7 +23,6 @@ public static class MembersApi
         var group = workspace.MapGroup("/members").WithTags("Members");
 
         group.MapGet("/", ListMembers);
-        group.MapPost("/", AddMember).RequireAuthorization(WorkspacePolicies.Admin);
         group.MapPatch("/{userId:guid}", ChangeRole).RequireAuthorization(WorkspacePolicies.Admin);
         group.MapDelete("/{userId:guid}", RemoveMember); // admins, or the member themself: checked below
 
@@ -44,33 +44,6 @@ public static class MembersApi
         var rows = await MemberRows(db, afterEmail: cursor?.Email, take: size + 1).ToListAsync(cancellationToken);
         var next = rows.Count > size ? KeysetCursor.Encode(new Cursor(rows[size - 1].Email)) : null;
         return TypedResults.Ok(new MembersPage(rows.Take(size).ToList(), next));
-    }
-
-    private static async Task<Results<Created<MemberResponse>, ProblemHttpResult>> AddMember(
-        AddMemberRequest request, ClaimsPrincipal caller, CrmDbContext db, CancellationToken cancellationToken)
-    {
-        var role = ParseRole(request.Role);
-        if (role == WorkspaceRole.Owner && caller.GetRole() != WorkspaceRole.Owner)
-        {
-            return Forbidden("Only an owner can make someone an owner.");
-        }
-
-        var user = await db.Users.AsNoTracking().WithEmail(request.Email).SingleOrDefaultAsync(cancellationToken);
-        if (user is null)
-        {
-            return TypedResults.Problem(
-                title: "No such user",
-                detail: "There is no account with this email; the user must register first.",
-                statusCode: StatusCodes.Status404NotFound);
-        }
-
-        var member = new WorkspaceMember { UserId = user.Id, Role = role };
-        db.WorkspaceMembers.Add(member);
-        await db.SaveChangesAsync(cancellationToken); // already a member: 409 from the unique index
-
-        return TypedResults.Created(
-            $"/api/workspaces/{caller.GetWorkspaceId()}/members/{user.Id}",
-            new MemberResponse(user.Id, user.Email, user.Name, member.Role, member.JoinedAt));
     }
 
     private static async Task<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>> ChangeRole(
@@ -159,14 +132,12 @@ public static class MembersApi
     /// </summary>
     private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, ClaimsPrincipal caller, Func<WorkspaceRole?, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        var workspaceId = caller.GetWorkspaceId().Value;
         var callerId = caller.GetUserId();
         return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            // NO KEY UPDATE: orders role changes in this workspace without blocking inserts that reference it.
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR NO KEY UPDATE", ct);
+            await db.LockWorkspaceAsync(ct);
             var actor = await db.WorkspaceMembers
                 .Where(m => m.UserId == callerId)
                 .Select(m => (WorkspaceRole?)m.Role)

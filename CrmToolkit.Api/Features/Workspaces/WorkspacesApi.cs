@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,17 +49,8 @@ public static class WorkspacesApi
         }
 
         var userId = user.GetUserId();
-        var workspace = new Workspace
-        {
-            Id = id,
-            Name = request.Name.Trim(),
-            Description = request.Description,
-            CreatedBy = userId,
-        };
-
-        await using var db = contexts.CreateDbContext(id);
-        db.Workspaces.Add(workspace);
-        db.WorkspaceMembers.Add(new WorkspaceMember { UserId = userId, Role = WorkspaceRole.Owner });
+        await using var db = contexts.CreateDbContext(id, userId);
+        var workspace = OwnedWorkspace.Add(db, TextInput.Clean(request.Name), TextInput.Multiline(request.Description), userId);
         var session = sessions.Add(db, userId);
         await db.SaveChangesAsync(cancellationToken); // an id that is taken violates workspaces_pkey: 409
 
@@ -82,12 +74,12 @@ public static class WorkspacesApi
 
         if (request.Name is not null)
         {
-            workspace.Name = request.Name.Trim();
+            workspace.Name = TextInput.Clean(request.Name);
         }
 
         if (request.Description is not null)
         {
-            workspace.Description = request.Description.Length == 0 ? null : request.Description;
+            workspace.Description = request.Description.Length == 0 ? null : TextInput.Multiline(request.Description);
         }
 
         await db.SaveChangesAsync(cancellationToken);

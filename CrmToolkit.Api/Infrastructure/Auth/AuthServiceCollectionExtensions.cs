@@ -8,14 +8,15 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 public static class AuthServiceCollectionExtensions
 {
     /// <summary>
-    /// The <c>Bearer</c> session scheme, the workspace policies, password hashing, rate limits and the purge job;
-    /// their options are validated at start.
+    /// The <c>Bearer</c> session scheme, the workspace policies, password hashing, rate limits, trusted proxies and the
+    /// purge job; their options are validated at start.
     /// </summary>
     public static IHostApplicationBuilder AddCrmAuth(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthRateLimitOptions>().BindConfiguration(AuthRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<PasswordHasherOptions>(o =>
         {
             o.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;
@@ -26,12 +27,13 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<Passwords>();
         services.AddSingleton<SessionIssuer>();
         services.AddHttpContextAccessor();
-        services.AddScoped<ICurrentWorkspace, SessionWorkspace>();
+        services.AddScoped<ICurrentSession, SignedInSession>();
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddWorkspaceAuthorization();
         services.AddAuthRateLimiting();
+        services.AddTrustedProxies();
         services.AddHostedService<SessionPurgeService>();
         return builder;
     }

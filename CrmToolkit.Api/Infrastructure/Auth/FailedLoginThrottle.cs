@@ -10,16 +10,16 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 /// every API instance: N replicas must not mean N times the guesses. Each attempt is recorded <em>before</em>
 /// the password is checked and counted with every attempt committed before it, so parallel guesses cannot
 /// slip past the limit either: the attempt that commits (limit + 1)th sees at least limit + 1 rows. A
-/// successful login removes its own row; a failed one stays for the window.
+/// successful login removes its own row; a failed one stays for the window. The key is the database's
+/// <c>crm_login_failure_key</c>: the email compared as every lookup compares it (PostgreSQL's <c>lower</c>), hashed, so
+/// the table keeps no typed login in clear.
 /// </summary>
 public sealed class FailedLoginThrottle(IOptions<AuthRateLimitOptions> options, TimeProvider time)
 {
-    public static string AccountKey(string email) => email.Trim().ToLowerInvariant();
-
     /// <summary>Records the attempt; returns its id, or how long to wait when the account is over its limit.</summary>
     public async Task<(long AttemptId, TimeSpan? BlockedFor)> BeginAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
     {
-        var key = AccountKey(email);
+        var key = await db.Database.SqlQuery<string>($"SELECT crm_login_failure_key({email}) AS \"Value\"").SingleAsync(cancellationToken);
         var now = time.GetUtcNow();
         var attempt = new LoginFailure { AccountKey = key, FailedAt = now };
         db.LoginFailures.Add(attempt);
@@ -38,12 +38,12 @@ public sealed class FailedLoginThrottle(IOptions<AuthRateLimitOptions> options, 
             return (attempt.Id, null);
         }
 
-        await SucceededAsync(db, attempt.Id, cancellationToken); // a refused attempt is not a guess
+        await ForgetAsync(db, attempt.Id, cancellationToken); // a refused attempt is not a guess
         return (attempt.Id, recent[limit - 1] + options.Value.AccountWindow - now);
     }
 
-    /// <summary>The attempt was not a failure (the password was right, or it was refused): forget it.</summary>
-    public Task SucceededAsync(CrmDbContext db, long attemptId, CancellationToken cancellationToken) =>
+    /// <summary>The attempt was not a failure (the password was right, or it was refused or never checked): forget it.</summary>
+    public Task ForgetAsync(CrmDbContext db, long attemptId, CancellationToken cancellationToken) =>
         db.LoginFailures.Where(f => f.Id == attemptId).ExecuteDeleteAsync(cancellationToken);
 
     /// <summary>For the purge job: forgets failures older than the window.</summary>

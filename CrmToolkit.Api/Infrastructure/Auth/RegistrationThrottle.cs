@@ -5,7 +5,7 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Registration attempts per email, on ASP.NET Core's rate limiter (a partitioned sliding window keyed by the
-/// lower-cased email). Per API instance: it only slows abuse down, since the unique index on
+/// lower-cased, normalized email). Per API instance: it only slows abuse down, since the unique index on
 /// <c>lower(email)</c> is what guarantees one account per email across instances.
 /// </summary>
 public sealed class RegistrationThrottle : IDisposable
@@ -26,7 +26,7 @@ public sealed class RegistrationThrottle : IDisposable
     /// <summary>Consumes a registration permit; returns how long to wait when none is left.</summary>
     public TimeSpan? BlockedFor(string email)
     {
-        using var lease = _registrations.AttemptAcquire(FailedLoginThrottle.AccountKey(email));
+        using var lease = _registrations.AttemptAcquire(email.ToLowerInvariant());
         if (lease.IsAcquired)
         {
             return null;

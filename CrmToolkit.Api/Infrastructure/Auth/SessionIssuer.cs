@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
@@ -31,4 +33,27 @@ public sealed class SessionIssuer(IOptions<SessionLifetimeOptions> options, Time
         db.Sessions.Add(session);
         return new IssuedSession(token, session.ExpiresAt);
     }
+
+    /// <summary>
+    /// Switch and accept: in one transaction, runs <paramref name="first"/> (which may refuse by returning false), ends
+    /// the calling session and issues one in <paramref name="db"/>'s workspace. <c>null</c> when refused, or when the
+    /// calling session had ended meanwhile: a token never yields two live sessions.
+    /// </summary>
+    public Task<IssuedSession?> ReplaceAsync(
+        CrmDbContext db, ClaimsPrincipal caller, Func<CrmDbContext, CancellationToken, Task<bool>>? first, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            if ((first is not null && !await first(db, ct))
+                || await CrossWorkspace.EndSessionAsync(db, caller.GetWorkspaceId(), caller.GetSessionId(), ct) != 1)
+            {
+                return null;
+            }
+
+            var issued = Add(db, caller.GetUserId());
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return issued;
+        }, cancellationToken);
 }

@@ -101,17 +101,55 @@ public sealed class AuthTests(AppFixture app) : IDisposable
     }
 
     [Fact]
-    public async Task LoginOpensASessionInTheMostRecentlyJoinedWorkspace()
+    public async Task LoginOpensTheWorkspaceLastSignedInTo()
     {
         var owner = await _client.RegisterAsync();
         var user = await _client.RegisterAsync();
-        await _client.AddMemberAsync(owner, user, "member"); // joined after their own workspace
+        await _client.AddMemberAsync(owner, user, "member"); // accepting opened a session there
 
         var body = await (await _client.PostAsync("/api/auth/login", new { email = user.Email.ToUpperInvariant(), password = user.Password }))
             .ReadJsonAsync(HttpStatusCode.OK);
-
         Assert.Equal(owner.WorkspaceId, body.GetProperty("workspace").GetProperty("id").GetString());
         Assert.Equal("member", body.GetProperty("role").GetString());
+
+        // Back to their own workspace, then out: the next plain login opens it again.
+        var token = body.GetProperty("session").GetProperty("token").GetString()!;
+        var own = await (await _client.PostAsync("/api/auth/switch", new { workspaceId = user.WorkspaceId }, token)).ReadJsonAsync(HttpStatusCode.OK);
+        await (await _client.PostAsync("/api/auth/logout", null, own.GetProperty("session").GetProperty("token").GetString())).ReadJsonAsync(HttpStatusCode.NoContent);
+        var again = await (await _client.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(user.WorkspaceId, again.GetProperty("workspace").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task AWorkspaceTheUserLeftIsNeverOpenedAgainAtLogin()
+    {
+        var owner = await _client.RegisterAsync();
+        var user = await _client.RegisterAsync();
+        await _client.AddMemberAsync(owner, user, "member"); // their latest sign-in
+        await (await _client.DeleteAsync($"/api/workspaces/{owner.WorkspaceId}/members/{user.UserId}", owner.Token)).ReadJsonAsync(HttpStatusCode.NoContent);
+
+        var body = await (await _client.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadJsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(user.WorkspaceId, body.GetProperty("workspace").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task AUserLeftWithNoWorkspaceGetsAWorkspaceOfTheirOwnAtLogin()
+    {
+        var user = await _client.RegisterAsync();
+        await (await _client.DeleteAsync($"/api/workspaces/{user.WorkspaceId}", user.Token)).ReadJsonAsync(HttpStatusCode.NoContent);
+
+        var body = await (await _client.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadJsonAsync(HttpStatusCode.OK);
+
+        var workspace = body.GetProperty("workspace");
+        Assert.NotEqual(user.WorkspaceId, workspace.GetProperty("id").GetString());
+        Assert.Equal("Test User's workspace", workspace.GetProperty("name").GetString());
+        Assert.Equal("owner", body.GetProperty("role").GetString());
+        var token = body.GetProperty("session").GetProperty("token").GetString()!;
+        var me = await (await _client.GetAsync("/api/me", token)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(workspace.GetProperty("id").GetString(), me.GetProperty("workspace").GetProperty("id").GetString());
+        // Registering again is still refused: the account exists.
+        await (await _client.PostAsync("/api/auth/register", new { email = user.Email, password = user.Password, name = "Again" })).ReadProblemAsync(HttpStatusCode.Conflict);
     }
 
     [Fact]

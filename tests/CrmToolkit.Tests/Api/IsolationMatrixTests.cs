@@ -26,9 +26,11 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         ["PATCH /api/workspaces/{workspaceId}"] = v => (v.Path(""), new { name = "taken over" }),
         ["DELETE /api/workspaces/{workspaceId}"] = v => (v.Path(""), null),
         ["GET /api/workspaces/{workspaceId}/members"] = v => (v.Path("/members"), null),
-        ["POST /api/workspaces/{workspaceId}/members"] = v => (v.Path("/members"), new { email = v.Intruder.Email, role = "owner" }),
         ["PATCH /api/workspaces/{workspaceId}/members/{userId}"] = v => (v.Path($"/members/{v.Owner.UserId}"), new { role = "member" }),
         ["DELETE /api/workspaces/{workspaceId}/members/{userId}"] = v => (v.Path($"/members/{v.Owner.UserId}"), null),
+        ["POST /api/workspaces/{workspaceId}/invitations"] = v => (v.Path("/invitations"), new { email = v.Intruder.Email, role = "owner" }),
+        ["GET /api/workspaces/{workspaceId}/invitations"] = v => (v.Path("/invitations"), null),
+        ["DELETE /api/workspaces/{workspaceId}/invitations/{invitationId}"] = v => (v.Path($"/invitations/{v.InvitationId}"), null),
         ["GET /api/workspaces/{workspaceId}/contacts"] = v => (v.Path("/contacts"), null),
         ["POST /api/workspaces/{workspaceId}/contacts"] = v => (v.Path("/contacts"), new { firstName = "Planted" }),
         ["GET /api/workspaces/{workspaceId}/contacts/{contactId}"] = v => (v.Path($"/contacts/{v.ContactId}"), null),
@@ -36,7 +38,7 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         ["DELETE /api/workspaces/{workspaceId}/contacts/{contactId}"] = v => (v.Path($"/contacts/{v.ContactId}"), null),
     };
 
-    public sealed record Victim(Account Owner, Account Intruder, string Name, Guid ContactId)
+    public sealed record Victim(Account Owner, Account Intruder, string Name, Guid ContactId, Guid InvitationId)
     {
         public string Path(string suffix) => $"/api/workspaces/{Owner.WorkspaceId}{suffix}";
     }
@@ -81,7 +83,8 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         };
         var contact = await (await _client.PostAsync($"/api/workspaces/{victimOwner.WorkspaceId}/contacts", new { firstName = name }, victimOwner.Token))
             .ReadJsonAsync(HttpStatusCode.Created);
-        var victim = new Victim(victimOwner, outsider, name, contact.GetProperty("id").GetGuid());
+        var invitation = await _client.InviteAsync(victimOwner, $"invitee-{Guid.NewGuid():N}@example.com", "member");
+        var victim = new Victim(victimOwner, outsider, name, contact.GetProperty("id").GetGuid(), invitation);
         var before = await VictimStateAsync(victimOwner.WorkspaceId);
 
         foreach (var route in routes)
@@ -135,6 +138,8 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
             SELECT 'member ' || user_id || ' ' || role FROM workspace_members WHERE workspace_id = $1
             UNION ALL
             SELECT 'contact ' || id || ' ' || first_name || ' ' || updated_at FROM contacts WHERE workspace_id = $1
+            UNION ALL
+            SELECT 'invitation ' || id || ' ' || email || ' ' || status FROM invitations WHERE workspace_id = $1
             ORDER BY 1
             """, workspaceId));
 }

@@ -50,39 +50,6 @@ public sealed class MemberTests(AppFixture app) : IDisposable
     }
 
     [Fact]
-    public async Task AnAdminAddsMembersAndAdminsButNotOwners()
-    {
-        var owner = await _client.RegisterAsync();
-        var admin = await _client.RegisterAsync();
-        var adminToken = await _client.AddMemberAsync(owner, admin, "admin");
-        var user = await _client.RegisterAsync();
-        var other = await _client.RegisterAsync();
-
-        var added = await (await _client.PostAsync(Members(owner), new { email = user.Email.ToUpperInvariant(), role = "admin" }, adminToken))
-            .ReadJsonAsync(HttpStatusCode.Created);
-        Assert.Equal(user.UserId, added.GetProperty("userId").GetGuid());
-        Assert.Equal("admin", added.GetProperty("role").GetString());
-
-        await (await _client.PostAsync(Members(owner), new { email = other.Email, role = "owner" }, adminToken)).ReadProblemAsync(HttpStatusCode.Forbidden);
-        await (await _client.PostAsync(Members(owner), new { email = other.Email, role = "owner" }, owner.Token)).ReadJsonAsync(HttpStatusCode.Created);
-    }
-
-    [Fact]
-    public async Task AddingNeedsAnAdminAnExistingUserAndNoExistingMembership()
-    {
-        var owner = await _client.RegisterAsync();
-        var member = await _client.RegisterAsync();
-        var memberToken = await _client.AddMemberAsync(owner, member, "member");
-        var user = await _client.RegisterAsync();
-
-        await (await _client.PostAsync(Members(owner), new { email = user.Email, role = "member" }, memberToken)).ReadProblemAsync(HttpStatusCode.Forbidden);
-        await (await _client.PostAsync(Members(owner), new { email = $"ghost-{Guid.NewGuid():N}@example.com", role = "member" }, owner.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.PostAsync(Members(owner), new { email = member.Email, role = "member" }, owner.Token)).ReadProblemAsync(HttpStatusCode.Conflict);
-        var problem = await (await _client.PostAsync(Members(owner), new { email = user.Email, role = "king" }, owner.Token)).ReadProblemAsync(HttpStatusCode.BadRequest);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("role", out _));
-    }
-
-    [Fact]
     public async Task OnlyOwnersChangeTheRightsOfAdminsAndOwners()
     {
         var owner = await _client.RegisterAsync();

@@ -35,6 +35,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
             await app.Database.ExecuteAsync("INSERT INTO sessions (id, user_id, workspace_id, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')",
                 Guid.NewGuid().ToString("N"), user, workspace);
             await app.Database.ExecuteAsync("INSERT INTO contacts (workspace_id, first_name, created_by) VALUES ($1, 'Someone', $2)", workspace, user);
+            await app.Database.ExecuteAsync("INSERT INTO invitations (workspace_id, email, role, invited_by, expires_at) VALUES ($1, 'invitee@example.com', 'member', $2, now() + interval '1 day')", workspace, user);
             ids.Add((workspace, user));
         }
 
@@ -90,7 +91,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     {
         var (a, _, userA, _) = await TwoWorkspacesAsync();
         var tables = await WorkspaceTablesAsync();
-        Assert.Equal(["contacts", "sessions", "workspace_members"], tables); // a new table must join the inserts below
+        Assert.Equal(["contacts", "invitations", "member_sign_ins", "sessions", "workspace_members"], tables); // a new table must join the inserts below
 
         await InWorkspaceAsync(_appRole, null, async connection =>
         {
@@ -105,6 +106,10 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
                 "INSERT INTO sessions (id, user_id, workspace_id, expires_at) VALUES ($1, $2, $3, now())", Guid.NewGuid().ToString("N"), userA, a));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
                 "INSERT INTO workspace_members (workspace_id, user_id) VALUES ($1, $2)", a, await app.Database.InsertUserAsync()));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO invitations (workspace_id, email, role, invited_by, expires_at) VALUES ($1, 'x@example.com', 'owner', $2, now())", a, userA));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO member_sign_ins (workspace_id, user_id) VALUES ($1, $2)", a, userA));
             return 0;
         });
     }
@@ -188,14 +193,10 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheEfContextSetsItsWorkspaceOnTheConnectionItOpens()
+    public async Task TheEfContextSendsItsWorkspaceWithEveryCommand()
     {
         var (a, b, _, _) = await TwoWorkspacesAsync();
-        var options = new DbContextOptionsBuilder<CrmDbContext>()
-            .UseNpgsql(app.AppConnectionString)
-            .AddInterceptors(new WorkspaceSettingInterceptor())
-            .Options;
-        var factory = new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoWorkspace());
+        var factory = Contexts(app.AppConnectionString);
 
         await using var db = factory.CreateDbContext(WorkspaceId.Parse(a));
         // Even with the EF filter lifted, the database shows only workspace A.
@@ -215,7 +216,8 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
             Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1, $2)", a, sessionId));
             Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1, $2)", a, "no-such-session"));
             Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1, $2)", "otherWorkspace1", sessionId));
-            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_memberships($1) WHERE workspace_id = $2", userA, a));
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_my_workspaces($1, $2) WHERE workspace_id = $1", a, sessionId));
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_my_workspaces($1, $2)", a, "no-such-session"));
             Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", "otherWorkspace1", sessionId));
             Assert.Equal(1L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
             Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1, $2)", a, sessionId));
@@ -231,9 +233,9 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         // session lookups a second (migration CachedFunctionPlans).
         var languages = await app.Database.ListAsync("""
             SELECT p.proname || ' ' || l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-             WHERE p.proname IN ('crm_session', 'crm_memberships', 'crm_end_session') ORDER BY 1
+             WHERE p.proname IN ('crm_session', 'crm_my_workspaces', 'crm_end_session') ORDER BY 1
             """);
-        Assert.Equal(["crm_end_session plpgsql", "crm_memberships plpgsql", "crm_session plpgsql"], languages);
+        Assert.Equal(["crm_end_session plpgsql", "crm_my_workspaces plpgsql", "crm_session plpgsql"], languages);
     }
 
     [Fact]
@@ -255,8 +257,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         await app.Database.ExecuteAsync("ANALYZE contacts");
 
         var workspace = WorkspaceId.Parse(workspaces[7]);
-        var options = new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(app.AppConnectionString).AddInterceptors(new WorkspaceSettingInterceptor()).Options;
-        var factory = new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoWorkspace());
+        var factory = Contexts(app.AppConnectionString);
 
         var cursor = new ContactsApi.Cursor("Last50", "First50", Guid.Empty);
         foreach (var (q, after) in new[] { ((string?)null, (ContactsApi.Cursor?)null), ("first1", null), (null, cursor) })
@@ -282,8 +283,91 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         }
     }
 
-    private sealed class NoWorkspace : ICurrentWorkspace
+    [Fact]
+    public async Task NoPasswordHashIsSelectableAndUsersShowOnlyYourselfAndYourWorkspacesMembers()
+    {
+        var (a, _, userA, userB) = await TwoWorkspacesAsync();
+
+        await InWorkspaceAsync(_appRole, null, async connection =>
+        {
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection, "SELECT count(password_hash) FROM users"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection, "SELECT count(*) FROM (SELECT * FROM users) u"));
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(id) FROM users")); // nobody set: nobody visible
+            return 0;
+        });
+        await InWorkspaceAsync(_appRole, a, async connection =>
+        {
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(id) FROM users")); // A's one member
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(id) FROM users WHERE id = $1", userA));
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(id) FROM users WHERE id = $1", userB));
+            Assert.Equal(0L, await CountAsync(connection, "WITH u AS (UPDATE users SET name = 'taken' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", userB));
+            return 0;
+        });
+
+        // The user setting shows the user itself, and lets it change only itself.
+        await using var connection = await _appRole.OpenConnectionAsync();
+        await using (var set = new NpgsqlCommand("SELECT set_config('crm.user_id', $1, false)", connection) { Parameters = { new() { Value = userB.ToString() } } })
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1L, await CountAsync(connection, "SELECT count(id) FROM users"));
+        Assert.Equal(1L, await CountAsync(connection, "SELECT count(id) FROM users WHERE id = $1", userB));
+        Assert.Equal(0L, await CountAsync(connection, "WITH u AS (UPDATE users SET name = 'taken' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", userA));
+        Assert.Equal("Test User", await app.Database.ScalarAsync<string>("SELECT name FROM users WHERE id = $1", userA));
+    }
+
+    [Fact]
+    public async Task CrossWorkspaceFunctionsAreKeyedOnASessionAndThePurgeOnTheServersClock()
+    {
+        var (a, _, userA, _) = await TwoWorkspacesAsync();
+        var sessionId = await app.Database.ScalarAsync<string>("SELECT id FROM sessions WHERE user_id = $1", userA);
+
+        await InWorkspaceAsync(_appRole, null, async connection =>
+        {
+            // Gone: memberships of any user id, and a purge that believed its caller's clock.
+            Assert.Equal(PostgresErrorCodes.UndefinedFunction, await FailsAsync(connection, "SELECT count(*) FROM crm_memberships($1)", userA));
+            Assert.Equal(PostgresErrorCodes.UndefinedFunction, await FailsAsync(connection, "SELECT crm_purge_expired_sessions('infinity'::timestamptz, 1000)"));
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_my_invitations($1, $2)", a, "no-such-session"));
+            Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_my_workspaces($1, $2)", a, sessionId));
+            await CountAsync(connection, "SELECT crm_purge_expired_sessions(1000)");
+            return 0;
+        });
+
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = $1", sessionId)); // live: kept
+    }
+
+    [Fact]
+    public async Task IsolationHoldsOnAConnectionThatIsNeverReset()
+    {
+        var (a, _, _, _) = await TwoWorkspacesAsync();
+        // One physical connection that the pool hands on as it is (as behind a transaction-pooling PgBouncer).
+        var factory = Contexts(new NpgsqlConnectionStringBuilder(app.AppConnectionString) { NoResetOnClose = true, MaxPoolSize = 1 }.ConnectionString);
+
+        for (var lease = 0; lease < 5; lease++)
+        {
+            await using (var bound = factory.CreateDbContext(WorkspaceId.Parse(a)))
+            {
+                Assert.NotEqual(0, await bound.Contacts.CountAsync());
+            }
+
+            await using var unbound = factory.CreateDbContext();
+            Assert.Equal(0, await unbound.Contacts.IgnoreQueryFilters().CountAsync());
+            Assert.Equal("", await unbound.Database.SqlQuery<string>($"SELECT coalesce(current_setting('crm.workspace_id', true), '') AS \"Value\"").SingleAsync());
+        }
+    }
+
+    // Contexts as the API leases them: pooled, bound per lease, every command carrying its settings.
+    private static WorkspaceDbContextFactory Contexts(string connectionString)
+    {
+        var options = new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(connectionString).AddInterceptors(new RowLevelSecurityInterceptor()).Options;
+        return new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoSession());
+    }
+
+    private sealed class NoSession : ICurrentSession
     {
         public WorkspaceId? WorkspaceId => null;
+
+        public Guid? UserId => null;
     }
 }

@@ -48,7 +48,8 @@ public sealed partial class ShardReadyTests(AppFixture app) : IDisposable
              WHERE c.contype = 'p' AND c.conrelid::regclass::text = ANY ($1) ORDER BY 1
             """, (object)(await WorkspaceTablesAsync()).ToArray());
         Assert.Equal(
-            ["contacts PRIMARY KEY (workspace_id, id)", "sessions PRIMARY KEY (workspace_id, id)", "workspace_members PRIMARY KEY (workspace_id, id)"],
+            ["contacts PRIMARY KEY (workspace_id, id)", "invitations PRIMARY KEY (workspace_id, id)", "member_sign_ins PRIMARY KEY (workspace_id, user_id)",
+             "sessions PRIMARY KEY (workspace_id, id)", "workspace_members PRIMARY KEY (workspace_id, id)"],
             keys);
     }
 

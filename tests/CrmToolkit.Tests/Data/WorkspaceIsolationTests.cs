@@ -13,9 +13,11 @@ namespace CrmToolkit.Tests.Data;
 [Collection(AppCollection.Name)]
 public sealed class WorkspaceIsolationTests(AppFixture app)
 {
-    private sealed class Current(WorkspaceId? workspaceId) : ICurrentWorkspace
+    private sealed class Current(WorkspaceId? workspaceId) : ICurrentSession
     {
         public WorkspaceId? WorkspaceId { get; } = workspaceId;
+
+        public Guid? UserId => null;
     }
 
     private PooledDbContextFactory<CrmDbContext> Pool(int size = 4) =>

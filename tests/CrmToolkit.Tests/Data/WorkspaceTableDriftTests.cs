@@ -7,7 +7,7 @@ namespace CrmToolkit.Tests.Data;
 
 /// <summary>
 /// Reads the live database: every table with a <c>workspace_id</c> column, core or package, must have
-/// row-level security enabled and forced with a policy, an index leading with <c>workspace_id</c>, and a
+/// row-level security enabled with a policy, an index leading with <c>workspace_id</c>, and a
 /// cascading foreign key to <c>workspaces</c>; and every such table must be a marked entity of the model.
 /// </summary>
 [Collection(AppCollection.Name)]
@@ -18,12 +18,11 @@ public sealed class WorkspaceTableDriftTests(AppFixture app)
     {
         var problems = await app.Database.ListAsync("""
             WITH t AS (
-                SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity
+                SELECT c.oid, c.relname, c.relrowsecurity
                   FROM pg_class c
                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped
                  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r')
             SELECT relname || ': row level security not enabled' FROM t WHERE NOT relrowsecurity
-            UNION ALL SELECT relname || ': row level security not forced' FROM t WHERE NOT relforcerowsecurity
             UNION ALL SELECT relname || ': no policy' FROM t WHERE NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = t.oid)
             UNION ALL SELECT relname || ': no index leading with workspace_id' FROM t
              WHERE NOT EXISTS (
@@ -40,8 +39,8 @@ public sealed class WorkspaceTableDriftTests(AppFixture app)
         Assert.Empty(problems);
 
         // The tenant row itself is guarded the same way, on its id.
-        Assert.Equal(["True | True | 1"], await app.Database.ListAsync(
-            "SELECT relrowsecurity, relforcerowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) FROM pg_class c WHERE oid = 'workspaces'::regclass"));
+        Assert.Equal(["True | 1"], await app.Database.ListAsync(
+            "SELECT relrowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) FROM pg_class c WHERE oid = 'workspaces'::regclass"));
     }
 
     [Fact]

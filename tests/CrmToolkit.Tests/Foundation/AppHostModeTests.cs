@@ -45,7 +45,7 @@ public sealed class AppHostModeTests
             Assert.Contains("Username=crm_app;Password={crm-app-password.value};Database=crm", Get("crm-app", "connectionString"));
             Assert.Equal("project.v0", Get("migrator", "type"));
             Assert.Equal("{crm.connectionString}", Get("migrator", "env", "ConnectionStrings__crm"));
-            Assert.Equal("{crm-app-password.value}", Get("migrator", "env", "Crm__AppRole__Password"));
+            Assert.Equal("{crm-app.connectionString}", Get("migrator", "env", "ConnectionStrings__crm-app"));
             Assert.Equal("{crm-app.connectionString}", Get("api", "env", "ConnectionStrings__crm"));
             Assert.True(resources.GetProperty("postgres-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
             Assert.True(resources.GetProperty("crm-app-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());

@@ -126,6 +126,80 @@ public sealed class MigrationTests(AppFixture app)
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)); // it retried, and it stopped
         Assert.Contains("Database migration failed:", log);
         Assert.DoesNotContain("Password=unused", log);
+        Assert.DoesNotContain("   at ", log); // one line with the cause, no stack trace
+    }
+
+    [Fact]
+    public async Task WithOnlyTheOwnersConnectionTheWorkerMigratesAndCreatesTheRoleWithoutLogin()
+    {
+        // As a deployment pipeline runs it: the owner's connection string and nothing else (a role of its own name,
+        // since roles are the server's, not the database's).
+        var databaseName = $"crm_pipeline_{Guid.NewGuid():N}"[..30];
+        var role = $"crm_app_{Guid.NewGuid():N}"[..24];
+        var connectionString = new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = databaseName }.ConnectionString;
+        try
+        {
+            var (exitCode, log) = await TestProcess.RunAsync(
+                TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
+                {
+                    ["ConnectionStrings__crm"] = connectionString,
+                    ["Crm__AppRole__Name"] = role,
+                }),
+                TimeSpan.FromSeconds(90));
+
+            Assert.True(exitCode == 0, log);
+            Assert.Contains($"ALTER ROLE {role} WITH LOGIN PASSWORD", log);
+            Assert.DoesNotContain("   at ", log);
+            Assert.Equal(["False"], await app.Database.ListAsync("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", role));
+            await using var db = NpgsqlDataSource.Create(connectionString);
+            Assert.Equal(await app.Database.SchemaFingerprintAsync(), await db.SchemaFingerprintAsync());
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await app.Database.ExecuteAsync($"DROP DATABASE IF EXISTS {databaseName} WITH (FORCE)");
+            await app.Database.ExecuteAsync($"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    [Fact]
+    public async Task AnOwnerThatIsNoSuperuserMigratesProvisionsTheRoleAndItsFunctionsServeTheApi()
+    {
+        // As on a managed server: the admin may create databases and roles, and is no superuser, without BYPASSRLS.
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var (owner, role, databaseName) = ($"crm_admin_{suffix}", $"crm_app_{suffix}", $"crm_managed_{suffix}");
+        await app.Database.ExecuteAsync($"CREATE ROLE {owner} LOGIN CREATEDB CREATEROLE PASSWORD 'managed-owner'");
+        var ownerConnection = new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = databaseName, Username = owner, Password = "managed-owner" };
+        var appConnection = new NpgsqlConnectionStringBuilder(ownerConnection.ConnectionString) { Username = role, Password = "managed-app" };
+        try
+        {
+            var (exitCode, log) = await TestProcess.RunAsync(
+                TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
+                {
+                    ["ConnectionStrings__crm"] = ownerConnection.ConnectionString,
+                    ["ConnectionStrings__crm-app"] = appConnection.ConnectionString,
+                }),
+                TimeSpan.FromSeconds(90));
+            Assert.True(exitCode == 0, log);
+
+            await using var asOwner = NpgsqlDataSource.Create(ownerConnection.ConnectionString);
+            var userId = await asOwner.InsertUserAsync();
+            var workspaceId = await asOwner.InsertWorkspaceAsync(userId);
+            await asOwner.ExecuteAsync("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", workspaceId, userId);
+            await asOwner.ExecuteAsync("INSERT INTO sessions (id, user_id, workspace_id, expires_at) VALUES ('managed-session', $1, $2, now() + interval '1 day')", userId, workspaceId);
+
+            // The application role logs in with its password, and the session lookup, which runs as that owner, finds the session.
+            await using var asApp = NpgsqlDataSource.Create(appConnection.ConnectionString);
+            Assert.Equal(1L, await asApp.ScalarAsync<long>("SELECT count(*) FROM crm_session($1, 'managed-session')", workspaceId));
+            Assert.Equal(0L, await asApp.ScalarAsync<long>("SELECT count(*) FROM sessions"));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await app.Database.ExecuteAsync($"DROP DATABASE IF EXISTS {databaseName} WITH (FORCE)");
+            await app.Database.ExecuteAsync($"DROP ROLE IF EXISTS {role}");
+            await app.Database.ExecuteAsync($"DROP ROLE IF EXISTS {owner}");
+        }
     }
 
     [Fact]

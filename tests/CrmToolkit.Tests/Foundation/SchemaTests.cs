@@ -131,7 +131,7 @@ public sealed class SchemaTests(AppFixture app)
         var withColumn = await app.Database.ListAsync(
             "SELECT table_name || ' ' || table_name || '_set_updated_at' FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'updated_at' ORDER BY 1");
         var triggers = await app.Database.ListAsync(
-            "SELECT tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1");
+            "SELECT tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_set\\_updated\\_at' ORDER BY 1");
 
         Assert.Contains("users users_set_updated_at", triggers);
         Assert.Contains("workspaces workspaces_set_updated_at", triggers);

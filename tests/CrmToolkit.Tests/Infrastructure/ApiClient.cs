@@ -113,12 +113,28 @@ public sealed class ApiClient : IDisposable
         return body.GetProperty("session").GetProperty("token").GetString()!;
     }
 
-    /// <summary>Adds an existing user to a workspace with a role; returns a token of that user's session in it.</summary>
+    /// <summary>
+    /// Makes an existing user a member of the admin's workspace with a role, the only way there is: the admin invites,
+    /// the user accepts. Returns a token of that user's session in the workspace (the user's other tokens stay valid).
+    /// </summary>
     public async Task<string> AddMemberAsync(Account admin, Account user, string role)
     {
-        var response = await PostAsync($"/api/workspaces/{admin.WorkspaceId}/members", new { email = user.Email, role }, admin.Token);
-        await response.ReadJsonAsync(HttpStatusCode.Created);
-        return await LoginAsync(user, admin.WorkspaceId);
+        var invitation = await InviteAsync(admin, user.Email, role);
+        return await AcceptAsync(await LoginAsync(user), invitation);
+    }
+
+    /// <summary>Invites an email into the admin's workspace; returns the invitation's id.</summary>
+    public async Task<Guid> InviteAsync(Account admin, string email, string role)
+    {
+        var response = await PostAsync($"/api/workspaces/{admin.WorkspaceId}/invitations", new { email, role }, admin.Token);
+        return (await response.ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>Accepts an invitation with a session of the invitee (which ends); returns the new session's token.</summary>
+    public async Task<string> AcceptAsync(string inviteeToken, Guid invitationId)
+    {
+        var response = await PostAsync($"/api/me/invitations/{invitationId}/accept", null, inviteeToken);
+        return (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("session").GetProperty("token").GetString()!;
     }
 
     /// <summary>Registers <paramref name="count"/> new users and adds each to the owner's workspace as a member.</summary>

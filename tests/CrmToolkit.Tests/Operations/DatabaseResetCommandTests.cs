@@ -6,7 +6,7 @@ namespace CrmToolkit.Tests.Operations;
 
 /// <summary>
 /// The database reset commands exist only where dropping a database is a developer's own business: in run mode in
-/// the Development environment. Builds the AppHost's model without starting anything.
+/// the Development environment, on a server the AppHost runs itself. Builds the AppHost's model without starting anything.
 /// </summary>
 public sealed class DatabaseResetCommandTests
 {
@@ -32,6 +32,18 @@ public sealed class DatabaseResetCommandTests
             Assert.DoesNotContain(DatabaseResetCommands.ResetCommand, commands);
             Assert.DoesNotContain(DatabaseResetCommands.ResetAndSeedCommand, commands);
         }
+    }
+
+    [Fact]
+    public async Task AnExistingServerHasNoResetCommandsEvenInDevelopment()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
+            ["--ConnectionStrings:crm=Host=db.example.com;Database=crm;Username=owner;Password=secret", "--Postgres:Mode=existing"],
+            (_, host) => host.EnvironmentName = "Development");
+
+        var commands = CommandsOf(builder, CrmPostgresBuilderExtensions.DatabaseName);
+        Assert.DoesNotContain(DatabaseResetCommands.ResetCommand, commands);
+        Assert.DoesNotContain(DatabaseResetCommands.ResetAndSeedCommand, commands);
     }
 
     [Fact]

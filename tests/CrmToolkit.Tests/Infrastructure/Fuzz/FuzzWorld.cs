@@ -20,14 +20,18 @@ public sealed partial class FuzzWorld
     [
         "POST /api/auth/logout", "POST /api/auth/switch", "DELETE /api/workspaces/{workspaceId}",
         "DELETE /api/workspaces/{workspaceId}/members/{userId}", "PATCH /api/workspaces/{workspaceId}/members/{userId}",
+        "POST /api/me/invitations/{invitationId}/accept",
     ];
 
     private readonly ConcurrentBag<Target> _targets = [];
+    private readonly SemaphoreSlim _peerJoins = new(1, 1);
+    private string _peerToken;
 
     private FuzzWorld(Account owner, Account peer)
     {
         Owner = owner;
         Peer = peer;
+        _peerToken = peer.Token;
     }
 
     public Account Owner { get; }
@@ -55,8 +59,22 @@ public sealed partial class FuzzWorld
         var token = created.GetProperty("session").GetProperty("token").GetString()!;
         var contact = await (await client.PostAsync($"/api/workspaces/{workspaceId}/contacts", new { firstName = "Ada", lastName = "Lovelace" }, token))
             .ReadJsonAsync(HttpStatusCode.Created);
-        await (await client.PostAsync($"/api/workspaces/{workspaceId}/members", new { email = Peer.Email, role = "member" }, token))
-            .ReadJsonAsync(HttpStatusCode.Created);
+        // The peer joins by invitation, accepting with a session in its own workspace, which no fuzz request can end,
+        // and switching back to it (accepting ends the session it is accepted with). It cannot log in for a new one:
+        // the fuzz's wrong-password logins with the peer's email lock its account out.
+        var invitation = await client.InviteAsync(Owner with { WorkspaceId = workspaceId, Token = token }, Peer.Email, "member");
+        await _peerJoins.WaitAsync();
+        try
+        {
+            var joined = await client.AcceptAsync(_peerToken, invitation);
+            var home = await client.PostAsync("/api/auth/switch", new { workspaceId = Peer.WorkspaceId }, joined);
+            _peerToken = (await home.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("session").GetProperty("token").GetString()!;
+        }
+        finally
+        {
+            _peerJoins.Release();
+        }
+
         return new Target(workspaceId, token, Owner.UserId, contact.GetProperty("id").GetGuid());
     }
 

@@ -100,6 +100,64 @@ namespace CrmToolkit.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "invitations",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false, defaultValueSql: "gen_random_uuid()"),
+                    workspace_id = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    email = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    role = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    invited_by = table.Column<Guid>(type: "uuid", nullable: false),
+                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false, defaultValueSql: "'pending'"),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    answered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("invitations_pkey", x => new { x.workspace_id, x.id });
+                    table.CheckConstraint("invitations_role_check", "role IN ('owner', 'admin', 'member')");
+                    table.CheckConstraint("invitations_status_check", "status IN ('pending', 'accepted', 'declined', 'revoked', 'replaced')");
+                    table.ForeignKey(
+                        name: "invitations_invited_by_users_id_fk",
+                        column: x => x.invited_by,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "invitations_workspace_id_workspaces_id_fk",
+                        column: x => x.workspace_id,
+                        principalTable: "workspaces",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "member_sign_ins",
+                columns: table => new
+                {
+                    workspace_id = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    signed_in_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("member_sign_ins_pkey", x => new { x.workspace_id, x.user_id });
+                    table.ForeignKey(
+                        name: "member_sign_ins_user_id_users_id_fk",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "member_sign_ins_workspace_id_workspaces_id_fk",
+                        column: x => x.workspace_id,
+                        principalTable: "workspaces",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "sessions",
                 columns: table => new
                 {
@@ -165,9 +223,24 @@ namespace CrmToolkit.Data.Migrations
                 columns: new[] { "workspace_id", "last_name", "first_name", "id" });
 
             migrationBuilder.CreateIndex(
+                name: "invitations_invited_by_idx",
+                table: "invitations",
+                column: "invited_by");
+
+            migrationBuilder.CreateIndex(
+                name: "invitations_workspace_created_at_idx",
+                table: "invitations",
+                columns: new[] { "workspace_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "login_failures_account_key_failed_at_idx",
                 table: "login_failures",
                 columns: new[] { "account_key", "failed_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "member_sign_ins_user_id_idx",
+                table: "member_sign_ins",
+                column: "user_id");
 
             migrationBuilder.CreateIndex(
                 name: "sessions_expires_at_idx",
@@ -202,7 +275,11 @@ namespace CrmToolkit.Data.Migrations
             migrationBuilder.CreateUpdatedAtTrigger("workspaces");
             migrationBuilder.CreateUpdatedAtTrigger("contacts");
             migrationBuilder.CreateCrossWorkspaceFunctions();
+            // One pending invitation per workspace and email (compared as everywhere), and the invitee's lookup.
+            migrationBuilder.Sql("CREATE UNIQUE INDEX invitations_pending_email_unique ON invitations (workspace_id, crm_email_key(email)) WHERE status = 'pending';");
+            migrationBuilder.Sql("CREATE INDEX invitations_pending_email_idx ON invitations (crm_email_key(email)) WHERE status = 'pending';");
             migrationBuilder.Sql(WorkspaceRowLevelSecurity.WorkspacesPolicySql());
+            migrationBuilder.Sql(WorkspaceRowLevelSecurity.UsersPolicySql());
             migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel);
             // Only where the citus extension is installed: distribute every workspace table by workspace_id.
             migrationBuilder.DistributeByWorkspaceWhereCitusIsInstalled(TargetModel);
@@ -217,7 +294,13 @@ namespace CrmToolkit.Data.Migrations
                 name: "contacts");
 
             migrationBuilder.DropTable(
+                name: "invitations");
+
+            migrationBuilder.DropTable(
                 name: "login_failures");
+
+            migrationBuilder.DropTable(
+                name: "member_sign_ins");
 
             migrationBuilder.DropTable(
                 name: "sessions");

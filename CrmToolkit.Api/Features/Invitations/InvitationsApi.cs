@@ -1,0 +1,240 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using CrmToolkit.Api.Infrastructure;
+using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Api.Infrastructure.Validation;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CrmToolkit.Api.Features.Invitations;
+
+/// <summary>
+/// Nobody becomes a member without saying yes. Admins invite an email with a role (only an owner grants admin or
+/// owner), list and revoke; the account with that email sees its invitations and accepts or declines them. Creating
+/// answers the same whether or not an account exists, so the route tells nobody who has one.
+/// </summary>
+public static class InvitationsApi
+{
+    /// <summary><c>/workspaces/{workspaceId}/invitations</c>: the workspace's side, for admins and owners.</summary>
+    public static RouteGroupBuilder MapInvitationsApi(this RouteGroupBuilder workspace)
+    {
+        var group = workspace.MapGroup("/invitations").WithTags("Invitations").RequireAuthorization(WorkspacePolicies.Admin);
+
+        group.MapPost("/", CreateInvitation);
+        group.MapGet("/", ListInvitations);
+        group.MapDelete("/{invitationId:guid}", RevokeInvitation);
+
+        return group;
+    }
+
+    /// <summary><c>/me/invitations</c>: the invitee's side, found by the signed-in account's email.</summary>
+    public static RouteGroupBuilder MapMyInvitationsApi(this RouteGroupBuilder me)
+    {
+        var group = me.MapGroup("/invitations").WithTags("Invitations");
+
+        group.MapGet("/", MyInvitations);
+        group.MapPost("/{invitationId:guid}/accept", Accept);
+        group.MapPost("/{invitationId:guid}/decline", Decline);
+
+        return group;
+    }
+
+    /// <summary>
+    /// Under the workspace row's lock, so that the hourly allowance and "one pending invitation per email" hold for
+    /// parallel requests: refuses an existing member (409) and a spent allowance (429), replaces a pending invitation
+    /// to the same email, and records the new one.
+    /// </summary>
+    private static async Task<Results<Created<InvitationResponse>, ProblemHttpResult>> CreateInvitation(
+        CreateInvitationRequest request,
+        ClaimsPrincipal caller,
+        CrmDbContext db,
+        HttpContext httpContext,
+        IOptions<InvitationOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var role = Enum.Parse<WorkspaceRole>(request.Role, ignoreCase: true);
+        if (role > WorkspaceRole.Member && caller.GetRole() != WorkspaceRole.Owner)
+        {
+            return TypedResults.Problem(title: "Forbidden", detail: "Only an owner can invite an admin or an owner.", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var email = TextInput.Clean(request.Email);
+        var inviter = caller.GetUserId();
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.LockWorkspaceAsync(ct);
+
+            // Users a workspace can see are its members (row-level security), so this reveals nothing about others.
+            if (await db.WorkspaceMembers.AnyAsync(m => db.Users.Any(u => u.Id == m.UserId && u.Email.ToLower() == CrmDbContext.EmailKey(email)), ct))
+            {
+                return (Results<Created<InvitationResponse>, ProblemHttpResult>)TypedResults.Problem(
+                    title: "Conflict", detail: "This email belongs to a member of the workspace already.", statusCode: StatusCodes.Status409Conflict);
+            }
+
+            var now = time.GetUtcNow();
+            var hourAgo = now - TimeSpan.FromHours(1);
+            var allowance = options.Value.PerWorkspacePerHour;
+            var lastHour = await db.Invitations.Where(i => i.CreatedAt > hourAgo)
+                .OrderByDescending(i => i.CreatedAt).Select(i => i.CreatedAt).Take(allowance).ToListAsync(ct);
+            if (lastHour.Count >= allowance)
+            {
+                return AuthRateLimiting.TooManyRequests(httpContext, lastHour[^1] + TimeSpan.FromHours(1) - now);
+            }
+
+            await db.Invitations
+                .Where(i => i.Status == InvitationStatus.Pending && CrmDbContext.EmailKey(i.Email) == CrmDbContext.EmailKey(email))
+                .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, InvitationStatus.Replaced).SetProperty(x => x.AnsweredAt, now), ct);
+            var invitation = new Invitation { Email = email, Role = role, InvitedBy = inviter, CreatedAt = now, ExpiresAt = now + options.Value.Lifetime };
+            db.Invitations.Add(invitation);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+
+            return TypedResults.Created(
+                $"/api/workspaces/{invitation.WorkspaceId}/invitations/{invitation.Id}",
+                new InvitationResponse(invitation.Id, invitation.Email, invitation.Role,
+                    new InviterResponse(inviter, caller.Required(CrmClaimTypes.Name)), invitation.CreatedAt, invitation.ExpiresAt));
+        }, cancellationToken);
+    }
+
+    /// <summary>Pending, unexpired invitations, oldest first (the first to expire), in keyset pages.</summary>
+    private static async Task<Results<Ok<InvitationsPage>, ValidationProblem>> ListInvitations(
+        CrmDbContext db, TimeProvider time, CancellationToken cancellationToken,
+        [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
+    {
+        Cursor? cursor = null;
+        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, _ => true))
+        {
+            return KeysetCursor.Invalid();
+        }
+
+        var size = limit ?? KeysetCursor.DefaultPageSize;
+        var now = time.GetUtcNow();
+        var pending = db.Invitations.Where(i => i.Status == InvitationStatus.Pending && i.ExpiresAt > now);
+        if (cursor is not null)
+        {
+            pending = pending.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(i.CreatedAt, i.Id), ValueTuple.Create(cursor.CreatedAt, cursor.Id)));
+        }
+
+        // The inviter's name while they are a member (the users the workspace can see); else only their id.
+        var rows = await (
+            from i in pending
+            join u in db.Users on i.InvitedBy equals u.Id into inviters
+            from u in inviters.DefaultIfEmpty()
+            orderby i.CreatedAt, i.Id
+            select new InvitationResponse(i.Id, i.Email, i.Role, new InviterResponse(i.InvitedBy, u == null ? null : u.Name), i.CreatedAt, i.ExpiresAt, null))
+            .Take(size + 1)
+            .ToListAsync(cancellationToken);
+        string? next = null;
+        if (rows.Count > size)
+        {
+            rows.RemoveAt(size);
+            next = KeysetCursor.Encode(new Cursor(rows[^1].CreatedAt, rows[^1].Id));
+        }
+
+        return TypedResults.Ok(new InvitationsPage(rows, next));
+    }
+
+    private static async Task<Results<NoContent, NotFound>> RevokeInvitation(
+        Guid invitationId, CrmDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var revoked = await db.Invitations
+            .Where(i => i.Id == invitationId && i.Status == InvitationStatus.Pending && i.ExpiresAt > now)
+            .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, InvitationStatus.Revoked).SetProperty(x => x.AnsweredAt, now), cancellationToken);
+        return revoked == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<List<InvitationResponse>>> MyInvitations(
+        ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var invitations = await CrossWorkspace.MyInvitations(db, user.GetWorkspaceId(), user.GetSessionId()).ToListAsync(cancellationToken);
+        return TypedResults.Ok(invitations.ConvertAll(InvitationResponse.From));
+    }
+
+    /// <summary>
+    /// Joins with the invited role and switches to the workspace: in one transaction the invitation is taken, the
+    /// membership made, the calling session ended and a new one issued there.
+    /// </summary>
+    private static async Task<Results<Ok<SignedInResponse>, NotFound, UnauthorizedHttpResult>> Accept(
+        Guid invitationId,
+        ClaimsPrincipal user,
+        CrmDbContext db,
+        WorkspaceDbContextFactory contexts,
+        SessionIssuer sessions,
+        TimeProvider time,
+        CrmTelemetry telemetry,
+        CancellationToken cancellationToken)
+    {
+        if (await FindMineAsync(db, user, invitationId, cancellationToken) is not { } invitation)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var userId = user.GetUserId();
+        await using var target = contexts.CreateDbContext(invitation.WorkspaceId, userId);
+        var taken = true;
+        var session = await sessions.ReplaceAsync(target, user, async (joining, ct) =>
+        {
+            taken = await AnswerAsync(joining, invitationId, InvitationStatus.Accepted, time, ct);
+            if (taken)
+            {
+                joining.WorkspaceMembers.Add(new WorkspaceMember { UserId = userId, Role = invitation.Role });
+            }
+
+            return taken;
+        }, cancellationToken);
+        if (session is null)
+        {
+            return taken ? TypedResults.Unauthorized() : TypedResults.NotFound();
+        }
+
+        var workspace = await target.Workspaces.AsNoTracking().SingleAsync(w => w.Id == invitation.WorkspaceId, cancellationToken);
+        telemetry.SessionCreated("invitation_accepted");
+        telemetry.SessionsEnded("invitation_accepted");
+        return TypedResults.Ok(new SignedInResponse(
+            UserResponse.From(user), WorkspaceResponse.From(workspace), invitation.Role, SessionResponse.From(session)));
+    }
+
+    private static async Task<Results<NoContent, NotFound>> Decline(
+        Guid invitationId,
+        ClaimsPrincipal user,
+        CrmDbContext db,
+        WorkspaceDbContextFactory contexts,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (await FindMineAsync(db, user, invitationId, cancellationToken) is not { } invitation)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await using var target = contexts.CreateDbContext(invitation.WorkspaceId, user.GetUserId());
+        return await AnswerAsync(target, invitationId, InvitationStatus.Declined, time, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
+    }
+
+    // Unknown, expired, answered, revoked or addressed to another email: not found, all alike.
+    private static Task<InvitationRow?> FindMineAsync(CrmDbContext db, ClaimsPrincipal user, Guid invitationId, CancellationToken cancellationToken) =>
+        CrossWorkspace.MyInvitations(db, user.GetWorkspaceId(), user.GetSessionId())
+            .FirstOrDefaultAsync(i => i.InvitationId == invitationId, cancellationToken);
+
+    // Still pending and unexpired at this moment: exactly one answer wins.
+    private static async Task<bool> AnswerAsync(CrmDbContext target, Guid invitationId, InvitationStatus answer, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await target.Invitations
+            .Where(i => i.Id == invitationId && i.Status == InvitationStatus.Pending && i.ExpiresAt > now)
+            .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, answer).SetProperty(x => x.AnsweredAt, now), cancellationToken) == 1;
+    }
+
+    /// <summary>Where a page ended: the last invitation's creation time and id.</summary>
+    private sealed record Cursor(DateTimeOffset CreatedAt, Guid Id);
+}

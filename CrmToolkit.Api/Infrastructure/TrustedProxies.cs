@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace CrmToolkit.Api.Infrastructure;
+
+public static class TrustedProxies
+{
+    /// <summary>
+    /// ASP.NET Core's forwarded headers, trusting exactly the proxies of <see cref="TrustedProxyOptions"/> (not the
+    /// framework's default of loopback), one hop deep; <see cref="UseTrustedProxies"/> applies them. The framework's
+    /// own switch <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>, which believes every peer, is refused at start.
+    /// </summary>
+    public static IServiceCollection AddTrustedProxies(this IServiceCollection services)
+    {
+        services.AddOptions<TrustedProxyOptions>()
+            .BindConfiguration(TrustedProxyOptions.Section)
+            .Validate<IConfiguration>((_, configuration) => !configuration.GetValue<bool>("FORWARDEDHEADERS_ENABLED"),
+                "ASPNETCORE_FORWARDEDHEADERS_ENABLED would believe X-Forwarded-For from any client: list the proxies in ForwardedHeaders:KnownProxies or KnownNetworks instead.")
+            .Validate(o => o.KnownProxies.All(p => IPAddress.TryParse(p, out _)), "ForwardedHeaders:KnownProxies holds a value that is not an IP address.")
+            .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "ForwardedHeaders:KnownNetworks holds a value that is not a network in CIDR notation (e.g. 10.0.0.0/23).")
+            .ValidateOnStart();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in trusted.Value.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in trusted.Value.KnownNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// <c>UseForwardedHeaders()</c> when a proxy is configured. With none it adds nothing: ASP.NET Core believes every
+    /// peer when both lists are empty, and the client must then be its TCP peer.
+    /// </summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
+    {
+        var trusted = app.ApplicationServices.GetRequiredService<IOptions<TrustedProxyOptions>>().Value;
+        return trusted.KnownProxies.Length + trusted.KnownNetworks.Length == 0 ? app : app.UseForwardedHeaders();
+    }
+}
