@@ -67,7 +67,7 @@ app.MapGet("/api/workspaces/{workspaceId}/contacts", async (string workspaceId, 
     }
 
     var size = limit ?? 50;
-    var rows = await Sql.PageAsync(dataSource, workspaceId, size + 1, http.RequestAborted);
+    var rows = await Sql.PageAsync(dataSource, workspaceId, session.UserId, size + 1, http.RequestAborted);
     string? next = null;
     if (rows.Count > size)
     {
@@ -102,7 +102,8 @@ internal static class Sql
         LIMIT $3
         """;
 
-    public const string SetWorkspace = "SELECT set_config('crm.workspace_id', $1, false)";
+    // The settings the API sends ahead of every command of a bound context, in the same batch (RowLevelSecurityInterceptor).
+    public const string SetWorkspace = "SELECT set_config('crm.workspace_id', $1, true), set_config('crm.user_id', $2, true)";
 
     public const string Page = """
         SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.company, c.notes, c.created_by, c.created_at, c.updated_at
@@ -146,21 +147,29 @@ internal static class Sql
         return row is null || now >= row.ExpiresAt || now >= row.CreatedAt.AddDays(30) ? null : row;
     }
 
-    public static async Task<List<ContactRow>> PageAsync(NpgsqlDataSource dataSource, string workspaceId, int take, CancellationToken cancellationToken)
+    public static async Task<List<ContactRow>> PageAsync(NpgsqlDataSource dataSource, string workspaceId, Guid userId, int take, CancellationToken cancellationToken)
     {
         var rows = new List<ContactRow>(take);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var set = new NpgsqlCommand(SetWorkspace, connection))
+        // One round trip, one implicit transaction: the transaction-local settings hold for the page and no longer.
+        await using var batch = new NpgsqlBatch(connection)
         {
-            set.Parameters.Add(new NpgsqlParameter { Value = workspaceId });
-            await set.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var command = new NpgsqlCommand(Page, connection);
-        // Typed as EF types them (workspace_id is varchar(20)), so that PostgreSQL sees the same statement.
-        command.Parameters.Add(new NpgsqlParameter { Value = workspaceId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
-        command.Parameters.Add(new NpgsqlParameter { Value = take, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(SetWorkspace) { Parameters = { new() { Value = workspaceId }, new() { Value = userId.ToString() } } },
+                // Typed as EF types them (workspace_id is varchar(20)), so that PostgreSQL sees the same statement.
+                new NpgsqlBatchCommand(Page)
+                {
+                    Parameters =
+                    {
+                        new() { Value = workspaceId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar },
+                        new() { Value = take, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer },
+                    },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new ContactRow(
@@ -206,8 +215,9 @@ internal static class Tools
             var (workspace, hash) = Parse(tokens[(int)((long)i * tokens.Length / count)]);
             var session = Bind(Sql.Session, Literal(workspace), Literal(hash), "1");
             File.WriteAllText(Path.Combine(prefix + "-s1", $"{i:D3}.sql"), session + "\n");
+            // The settings and the page in one pipeline, so one Sync and one implicit transaction, as the API sends them.
             File.WriteAllText(Path.Combine(prefix + "-s2", $"{i:D3}.sql"),
-                $"{session}\n{Bind(Sql.SetWorkspace, Literal(workspace))}\n{Bind(Sql.Page, Literal(workspace), "21")}\n");
+                $"{session}\n\\startpipeline\n{Bind(Sql.SetWorkspace, Literal(workspace), "''")}\n{Bind(Sql.Page, Literal(workspace), "21")}\n\\endpipeline\n");
         }
     }
 
@@ -220,9 +230,11 @@ internal static class Tools
         foreach (var token in new[] { tokens[0], tokens[tokens.Length / 2], tokens[^1] })
         {
             var (workspace, _) = Parse(token);
+            await using var transaction = await connection.BeginTransactionAsync();
             await using (var set = new NpgsqlCommand(Sql.SetWorkspace, connection))
             {
                 set.Parameters.Add(new NpgsqlParameter { Value = workspace });
+                set.Parameters.Add(new NpgsqlParameter { Value = "" });
                 await set.ExecuteNonQueryAsync();
             }
 
