@@ -26,7 +26,23 @@ var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
     .WithAppConnection(crm)
     .WaitForCompletion(migrator)
     .WithHttpHealthCheck("/health")
-    .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 1));
+    .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 1))
+    .WithExternalHttpEndpoints()
+    // Published, Aspire would switch on ASP.NET Core's forwarded headers for every proxy; the API trusts only those
+    // in its ForwardedHeaders settings (below).
+    .DisableForwardedHeaders();
+
+if (builder.ExecutionContext.IsPublishMode)
+{
+    // Azure Container Apps restarts a container that exits, even with 0: after migrating, the worker stays idle until
+    // the next revision replaces it, instead of migrating over and over (docs/deploy.md, "The migration worker").
+    migrator.WithEnvironment("Migrations__IdleAfterSuccess", "true");
+
+    // Behind the Container Apps ingress every client arrives from the environment's network: the API believes the
+    // ingress's X-Forwarded-For from there. With a virtual network, narrow it to the infrastructure subnet.
+    var knownNetworks = builder.AddParameter("api-known-networks", "10.0.0.0/8,100.64.0.0/10", publishValueAsDefault: true);
+    api.WithEnvironment("ForwardedHeaders__KnownNetworks__0", knownNetworks);
+}
 
 // Development only: "Reset database" (drop, migrate again) and "Reset database and seed demo data" on crm.
 builder.AddDatabaseResetCommands(crm, migrator, api);

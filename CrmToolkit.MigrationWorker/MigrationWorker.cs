@@ -8,11 +8,13 @@ namespace CrmToolkit.MigrationWorker;
 
 /// <summary>
 /// Applies pending EF Core migrations, then stops the host: exit code 0 on success, 1 on failure, so that
-/// the AppHost's <c>WaitForCompletion</c> starts the API only on a migrated database.
+/// the AppHost's <c>WaitForCompletion</c> starts the API only on a migrated database. Published, it stays idle after a
+/// success instead (<see cref="MigrationOptions.IdleAfterSuccess"/>).
 /// </summary>
 internal sealed partial class MigrationWorker(
     IDbContextFactory<CrmDbContext> contextFactory,
     IOptions<ApplicationRoleOptions> appRole,
+    IOptions<MigrationOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<MigrationWorker> logger) : BackgroundService
 {
@@ -21,6 +23,7 @@ internal sealed partial class MigrationWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var activity = ActivitySource.StartActivity("Migrating database", ActivityKind.Client);
+        var succeeded = false;
         try
         {
             await using var db = await contextFactory.CreateDbContextAsync(stoppingToken);
@@ -31,6 +34,8 @@ internal sealed partial class MigrationWorker(
             {
                 LogRoleWithoutPassword(appRole.Value.Name);
             }
+
+            succeeded = true;
         }
         catch (Exception ex)
         {
@@ -40,10 +45,14 @@ internal sealed partial class MigrationWorker(
             LogFailed(Describe(ex));
             Environment.ExitCode = 1;
         }
-        finally
+
+        if (succeeded && options.Value.IdleAfterSuccess)
         {
-            lifetime.StopApplication();
+            LogIdling();
+            return; // the host runs on until it is stopped
         }
+
+        lifetime.StopApplication();
     }
 
     [LoggerMessage(LogLevel.Information, "Database is up to date; applied {Count} migration(s): {Migrations}")]
@@ -65,6 +74,9 @@ internal sealed partial class MigrationWorker(
 
         return string.Join(": ", messages);
     }
+
+    [LoggerMessage(LogLevel.Information, "Migrations:IdleAfterSuccess is set: idle until stopped (the platform would restart a worker that exits)")]
+    private partial void LogIdling();
 
     [LoggerMessage(LogLevel.Warning, "The application role '{Role}' got no password here (neither ConnectionStrings:crm-app nor Crm:AppRole:Password is set): it was created without LOGIN, or left as it was. Give it one: ALTER ROLE {Role} WITH LOGIN PASSWORD '...'")]
     private partial void LogRoleWithoutPassword(string role);

@@ -20,6 +20,7 @@ builder.Services.AddOptions<ApplicationRoleOptions>()
     })
     .ValidateDataAnnotations()
     .ValidateOnStart();
+builder.Services.AddOptions<MigrationOptions>().BindConfiguration(MigrationOptions.Section);
 builder.Services.AddHostedService<MigrationWorker>();
 
 try

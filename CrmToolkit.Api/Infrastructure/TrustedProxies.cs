@@ -18,7 +18,7 @@ public static class TrustedProxies
             .Validate<IConfiguration>((_, configuration) => !configuration.GetValue<bool>("FORWARDEDHEADERS_ENABLED"),
                 "ASPNETCORE_FORWARDEDHEADERS_ENABLED would believe X-Forwarded-For from any client: list the proxies in ForwardedHeaders:KnownProxies or KnownNetworks instead.")
             .Validate(o => o.KnownProxies.All(p => IPAddress.TryParse(p, out _)), "ForwardedHeaders:KnownProxies holds a value that is not an IP address.")
-            .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "ForwardedHeaders:KnownNetworks holds a value that is not a network in CIDR notation (e.g. 10.0.0.0/23).")
+            .Validate(o => o.Networks().All(n => System.Net.IPNetwork.TryParse(n, out _)), "ForwardedHeaders:KnownNetworks holds a value that is not a network in CIDR notation (e.g. 10.0.0.0/23).")
             .ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
         {
@@ -30,7 +30,7 @@ public static class TrustedProxies
                 forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
             }
 
-            foreach (var network in trusted.Value.KnownNetworks)
+            foreach (var network in trusted.Value.Networks())
             {
                 forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
@@ -45,6 +45,6 @@ public static class TrustedProxies
     public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
     {
         var trusted = app.ApplicationServices.GetRequiredService<IOptions<TrustedProxyOptions>>().Value;
-        return trusted.KnownProxies.Length + trusted.KnownNetworks.Length == 0 ? app : app.UseForwardedHeaders();
+        return !trusted.KnownProxies.Any() && !trusted.Networks().Any() ? app : app.UseForwardedHeaders();
     }
 }

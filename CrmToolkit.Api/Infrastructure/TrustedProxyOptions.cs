@@ -13,6 +13,12 @@ public sealed class TrustedProxyOptions
     /// <summary>Addresses of the proxies, e.g. <c>10.0.0.4</c>.</summary>
     public string[] KnownProxies { get; set; } = [];
 
-    /// <summary>Networks the proxies are in, in CIDR notation, e.g. <c>10.0.0.0/23</c> (a Container Apps environment's infrastructure subnet).</summary>
+    /// <summary>
+    /// Networks the proxies are in, in CIDR notation, e.g. <c>10.0.0.0/23</c> (a Container Apps environment's
+    /// infrastructure subnet); an entry may list several, separated by commas (one deployment parameter holds them).
+    /// </summary>
     public string[] KnownNetworks { get; set; } = [];
+
+    public IEnumerable<string> Networks() =>
+        KnownNetworks.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

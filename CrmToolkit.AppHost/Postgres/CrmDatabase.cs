@@ -18,13 +18,15 @@ public static class CrmDatabaseExtensions
 
     /// <summary>Connects as the database owner and provisions the application role (for the migration worker).</summary>
     public static IResourceBuilder<ProjectResource> WithOwnerConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
-        builder.WithReference(database.Database)
+        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+            .WithReference(database.Database)
             .WithReference(database.AppDatabase)
             .WaitForDatabase(database);
 
     /// <summary>Connects as the application role, under row-level security (for the API).</summary>
     public static IResourceBuilder<ProjectResource> WithAppConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
-        builder.WithReference(database.AppDatabase, connectionName: CrmPostgresBuilderExtensions.DatabaseName)
+        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+            .WithReference(database.AppDatabase, connectionName: CrmPostgresBuilderExtensions.DatabaseName)
             .WaitForDatabase(database);
 
     /// <summary>Waits until the CRM database accepts connections (a no-op for an existing server).</summary>

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace CrmToolkit.AppHost.Postgres;
 
 /// <summary>
-/// Chooses where PostgreSQL comes from and adds it to the app model:
-/// an existing server (<c>ConnectionStrings:crm</c>), else a container when a container runtime is really
-/// running, else the PostgreSQL server binaries on this machine. <c>Postgres:Mode</c> forces one.
-/// Publishing (the azd manifest) always describes the standard PostgreSQL container resource.
+/// Chooses where PostgreSQL comes from and adds it to the app model. Run mode: an existing server
+/// (<c>ConnectionStrings:crm</c>), else a container when a container runtime is really running, else the PostgreSQL
+/// server binaries on this machine; <c>Postgres:Mode</c> forces one. Publish mode (the manifest azd deploys): a managed
+/// server's two connection strings as secret parameters, or with <c>Postgres:PublishAs=container</c> a throw-away
+/// container.
 /// </summary>
 public static class CrmPostgresBuilderExtensions
 {
@@ -18,25 +19,19 @@ public static class CrmPostgresBuilderExtensions
 
     public static CrmDatabase AddCrmDatabase(this IDistributedApplicationBuilder builder)
     {
-        var settings = PostgresSettings.From(builder.Configuration, builder.AppHostDirectory);
-        var password = builder.AddParameter(
-            "postgres-password",
-            new GenerateParameterDefault { MinLength = 24, Special = false },
-            secret: true,
-            persist: true);
+        var options = PostgresOptions.From(builder.Configuration, builder.AppHostDirectory);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return options.PublishAs == PostgresPublishMode.Container ? AddContainer(builder, dataVolume: null) : AddManaged(builder);
+        }
 
-        var appPassword = builder.AddParameter(
-            "crm-app-password",
-            new GenerateParameterDefault { MinLength = 24, Special = false },
-            secret: true,
-            persist: true);
-
-        var (mode, reason) = ChooseMode(builder, settings);
+        var (mode, reason) = ChooseMode(builder, options);
         var database = mode switch
         {
-            PostgresMode.Existing => AddExisting(builder, appPassword),
-            PostgresMode.Container => AddContainer(builder, password, appPassword),
-            PostgresMode.Local => builder.AddLocalPostgres(ServerName, DatabaseName, password, appPassword, settings),
+            PostgresMode.Existing => AddExisting(builder),
+            // A volume of its own name when one is configured (the tests give theirs), else Aspire's default for this AppHost.
+            PostgresMode.Container => AddContainer(builder, dataVolume: options.DataVolume ?? ""),
+            PostgresMode.Local => builder.AddLocalPostgres(ServerName, DatabaseName, SuperuserPassword(builder), AppPassword(builder), options),
             _ => throw new InvalidOperationException($"Unexpected mode {mode}."),
         };
 
@@ -50,13 +45,15 @@ public static class CrmPostgresBuilderExtensions
         return database;
     }
 
-    private static (PostgresMode Mode, string Reason) ChooseMode(IDistributedApplicationBuilder builder, PostgresSettings settings)
-    {
-        if (builder.ExecutionContext.IsPublishMode)
-        {
-            return (PostgresMode.Container, "publish mode always describes the standard PostgreSQL resource");
-        }
+    // Generated on first run and kept in the AppHost's user secrets (run mode), or by azd (publish mode).
+    private static IResourceBuilder<ParameterResource> SuperuserPassword(IDistributedApplicationBuilder builder) =>
+        builder.AddParameter("postgres-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 
+    private static IResourceBuilder<ParameterResource> AppPassword(IDistributedApplicationBuilder builder) =>
+        builder.AddParameter("crm-app-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+
+    private static (PostgresMode Mode, string Reason) ChooseMode(IDistributedApplicationBuilder builder, PostgresOptions settings)
+    {
         var hasConnectionString = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(DatabaseName));
         switch (settings.Mode)
         {
@@ -95,22 +92,26 @@ public static class CrmPostgresBuilderExtensions
             "Docker or Podman (running), or point ConnectionStrings:crm at an existing server.");
     }
 
-    private static CrmDatabase AddContainer(
-        IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> password, IResourceBuilder<ParameterResource> appPassword)
+    // Aspire's PostgreSQL container. Run mode keeps its data in a volume and adds pgweb; a published one (a preview
+    // environment) has neither: its data is meant to go, and an Azure Files volume cannot hold a data directory.
+    private static CrmDatabase AddContainer(IDistributedApplicationBuilder builder, string? dataVolume)
     {
-        var server = builder.AddPostgres(ServerName, password: password)
-            .WithDataVolume()
-            .WithPgWeb();
+        var server = builder.AddPostgres(ServerName, password: SuperuserPassword(builder));
+        if (dataVolume is not null)
+        {
+            server.WithDataVolume(dataVolume.Length == 0 ? null : dataVolume).WithPgWeb();
+        }
+
         var database = server.AddDatabase(DatabaseName);
         var endpoint = server.Resource.PrimaryEndpoint;
         var app = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
-            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={DatabaseName}"));
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={AppPassword(builder).Resource};Database={DatabaseName}"));
         return new CrmDatabase(PostgresMode.Container, database, app, database);
     }
 
     // The configured connection string is the owner's; the API's is the same server and database as the
     // application role.
-    private static CrmDatabase AddExisting(IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> appPassword)
+    private static CrmDatabase AddExisting(IDistributedApplicationBuilder builder)
     {
         // Every setting of the owner's connection string (host, port, database, SSL, ...) but the credentials.
         var app = new Npgsql.NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseName))
@@ -120,30 +121,12 @@ public static class CrmPostgresBuilderExtensions
         };
         app.Database ??= DatabaseName;
         var appConnection = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
-            $"{app.ConnectionString};Password={appPassword.Resource}"));
+            $"{app.ConnectionString};Password={AppPassword(builder).Resource}"));
         return new CrmDatabase(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), appConnection, null);
     }
-}
 
-/// <summary>The <c>Postgres</c> configuration section of the AppHost.</summary>
-public sealed record PostgresSettings(PostgresMode Mode, string? BinDirectory, string DataDirectory, string RunAsUser)
-{
-    public static PostgresSettings From(IConfiguration configuration, string appHostDirectory)
-    {
-        var section = configuration.GetSection("Postgres");
-        var modeText = section["Mode"];
-        var mode = PostgresMode.Auto;
-        if (!string.IsNullOrWhiteSpace(modeText) && !Enum.TryParse(modeText, ignoreCase: true, out mode))
-        {
-            throw new PostgresUnavailableException(
-                $"Postgres:Mode '{modeText}' is not one of: auto, existing, container, local.");
-        }
-
-        var dataDirectory = section["DataDirectory"] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            // Beside CrmToolkit.sln, in the git-ignored .data/ folder.
-            : Path.GetFullPath(Path.Combine(appHostDirectory, "..", ".data", "postgres"));
-
-        return new PostgresSettings(mode, section["BinDirectory"], dataDirectory, section["RunAsUser"] ?? OsUser.DefaultName);
-    }
+    // A managed server (infra/postgres.bicep): azd asks for both connection strings, secret parameters without a
+    // default, and gives them to the containers as secrets only.
+    private static CrmDatabase AddManaged(IDistributedApplicationBuilder builder) =>
+        new(PostgresMode.Existing, builder.AddConnectionString(DatabaseName), builder.AddConnectionString(AppConnectionName), null);
 }

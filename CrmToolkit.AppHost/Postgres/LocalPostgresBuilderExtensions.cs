@@ -11,7 +11,7 @@ internal static class LocalPostgresBuilderExtensions
     /// Adds a PostgreSQL server run from local binaries with a persistent data directory, and a database on
     /// it. The data directory is initialised on first start (initdb); on every start the superuser password
     /// is set to the <paramref name="password"/> parameter, so a changed parameter never locks you out.
-    /// As root, both initdb and the server run as <see cref="PostgresSettings.RunAsUser"/> (they refuse root).
+    /// As root, both initdb and the server run as <see cref="PostgresOptions.RunAsUser"/> (they refuse root).
     /// </summary>
     public static CrmDatabase AddLocalPostgres(
         this IDistributedApplicationBuilder builder,
@@ -19,7 +19,7 @@ internal static class LocalPostgresBuilderExtensions
         string databaseName,
         IResourceBuilder<ParameterResource> password,
         IResourceBuilder<ParameterResource> appPassword,
-        PostgresSettings settings)
+        PostgresOptions settings)
     {
         var binaries = LocalPostgresBinaries.Find(settings.BinDirectory)
             ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings.BinDirectory));

@@ -15,6 +15,3 @@ public enum PostgresMode
     /// <summary>The PostgreSQL server binaries on this machine, run by the AppHost.</summary>
     Local,
 }
-
-/// <summary>Thrown when no PostgreSQL mode can work here; the message says what to install or configure.</summary>
-public sealed class PostgresUnavailableException(string message) : Exception(message);

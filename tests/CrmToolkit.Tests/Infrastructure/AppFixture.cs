@@ -42,9 +42,8 @@ public sealed class AppFixture : IAsyncLifetime
         using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
             [
-                // Never a developer's own server from user secrets, and a fresh data directory each run.
-                "--ConnectionStrings:crm=",
-                $"--Postgres:DataDirectory={_dataDirectory}",
+                // Never a developer's own server or data: a data directory and a volume of this run's own.
+                .. TestAppHost.IsolatedArguments(_dataDirectory),
             ],
             (options, _) => options.DisableDashboard = true,
             cts.Token);

@@ -38,8 +38,7 @@ public sealed class DashboardAppFixture : IAsyncLifetime
         var (dashboard, otlp, resourceService) = (ProcessHelpers.FreePort(), ProcessHelpers.FreePort(), ProcessHelpers.FreePort());
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
             [
-                "--ConnectionStrings:crm=",
-                $"--Postgres:DataDirectory={_dataDirectory}",
+                .. TestAppHost.IsolatedArguments(_dataDirectory),
                 $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
                 $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
                 $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",

@@ -12,6 +12,15 @@ internal static class TestAppHost
     /// <summary>A throw-away PostgreSQL data directory under the temp directory.</summary>
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>
+    /// The arguments that keep a test AppHost off the developer's data whatever mode it picks: no configured server,
+    /// a data directory (local mode) and a volume (container mode) of the test's own, named after the directory.
+    /// </summary>
+    public static string[] IsolatedArguments(string dataDirectory) =>
+        ["--ConnectionStrings:crm=", $"--Postgres:DataDirectory={dataDirectory}", $"--Postgres:DataVolume={DataVolume(dataDirectory)}"];
+
+    public static string DataVolume(string dataDirectory) => $"crmtoolkit-tests-{Path.GetFileName(dataDirectory)}";
+
     /// <summary>Starts the built app and waits until the migration worker has finished and the API is healthy.</summary>
     public static async Task StartAsync(DistributedApplication app, CancellationToken cancellationToken)
     {
@@ -21,12 +30,17 @@ internal static class TestAppHost
         await notifications.WaitForResourceHealthyAsync("api", cancellationToken);
     }
 
-    /// <summary>Stops the app (when it was built) and removes its data directory.</summary>
+    /// <summary>Stops the app (when it was built) and removes its data directory, or in container mode its volume.</summary>
     public static async Task StopAsync(DistributedApplication? app, string dataDirectory)
     {
         if (app is not null)
         {
+            var container = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ContainerResource>().Any(r => r.Name == "postgres");
             await app.DisposeAsync();
+            if (container)
+            {
+                await TestProcess.RunAsync(new System.Diagnostics.ProcessStartInfo("docker", ["volume", "rm", "--force", DataVolume(dataDirectory)]), TimeSpan.FromSeconds(30));
+            }
         }
 
         try
