@@ -12,7 +12,7 @@ namespace CrmToolkit.MigrationWorker;
 /// lock so that exactly one process applies them while the others wait and then find nothing to do.
 /// It connects as the database owner; the API connects as the application role it provisions.
 /// </summary>
-public static class DatabaseMigrator
+internal static class DatabaseMigrator
 {
     // Any constant that no other code in the database uses as an advisory lock key.
     private const long MigrationLockKey = 0x43524d_4d494752; // "CRM" "MIGR"

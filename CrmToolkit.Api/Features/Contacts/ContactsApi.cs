@@ -67,7 +67,7 @@ public static class ContactsApi
             .Select(ContactResponse.Projection));
 
     /// <summary>One page (plus one row, to know whether there is a next page) of the current workspace's contacts.</summary>
-    public static IQueryable<ContactResponse> PageQuery(CrmDbContext db, string? q, Cursor? cursor, int size)
+    internal static IQueryable<ContactResponse> PageQuery(CrmDbContext db, string? q, Cursor? cursor, int size)
     {
         IQueryable<Contact> query = db.Contacts;
         if (!string.IsNullOrWhiteSpace(q))
@@ -155,7 +155,7 @@ public static class ContactsApi
     private static string? Patch(string? current, string? requested) => requested is null ? current : TextInput.CleanOptional(requested);
 
     /// <summary>Where a page ended: the sort key of its last contact.</summary>
-    public sealed record Cursor(string? LastName, string FirstName, Guid Id)
+    internal sealed record Cursor(string? LastName, string FirstName, Guid Id)
     {
         public static Cursor From(ContactResponse c) => new(c.LastName, c.FirstName, c.Id);
     }
