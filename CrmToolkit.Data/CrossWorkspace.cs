@@ -14,7 +14,7 @@ public static class CrossWorkspace
 {
     private static readonly Func<CrmDbContext, string, string, CancellationToken, Task<SessionRow?>> Session =
         EF.CompileAsyncQuery((CrmDbContext db, string workspaceId, string sessionId, CancellationToken _) =>
-            db.SessionOf(workspaceId, sessionId).FirstOrDefault());
+            db.SessionOf(workspaceId, sessionId).SingleOrDefault());
 
     /// <summary>
     /// Authentication: the session with this token hash in this workspace, with its membership, user and workspace;
@@ -35,14 +35,14 @@ public static class CrossWorkspace
 
     /// <summary>Login: the account with this email (compared as <see cref="CrmDbContext.EmailKey"/> does), with its password hash.</summary>
     public static Task<LoginUserRow?> FindLoginUserAsync(CrmDbContext db, string email, CancellationToken cancellationToken) =>
-        db.LoginUser(email).FirstOrDefaultAsync(cancellationToken);
+        db.LoginUser(email).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>
     /// Login, after the password was verified: the user's membership in <paramref name="workspaceId"/>, or with none
     /// given, the workspace they last signed in to while still a member, else the one they joined first.
     /// </summary>
     public static Task<MembershipRow?> LoginWorkspaceAsync(CrmDbContext db, Guid userId, WorkspaceId? workspaceId, CancellationToken cancellationToken) =>
-        db.LoginWorkspace(userId, workspaceId?.Value).FirstOrDefaultAsync(cancellationToken);
+        db.LoginWorkspace(userId, workspaceId?.Value).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>Switch and accept: ends the calling session, which belongs to the workspace being left.</summary>
     public static Task<int> EndSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>

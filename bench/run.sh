@@ -215,19 +215,22 @@ statements_per_request() { # db port script tokens
     | awk -v n="$requests" '{ printf "%.2f", $1 / n }'
 }
 
-# Round trips per request: the frontend messages that make a client wait for the server (Sync ends an extended-query
-# batch, Query is a simple query), seen on the wire by tshark over a short, counted wrk run.
+# Round trips per request: how often a client, having heard from the server, sends again (per TCP connection, a
+# client packet after a server packet starts a round trip; Npgsql's pipelined reset adds a Sync but no wait), seen on
+# the wire by tshark over a short, counted wrk run.
 round_trips_per_request() { # port script tokens
   command -v tshark >/dev/null || { echo "-"; return; }
-  local capture=$RUN/round-trips.pcap tshark_pid line requests
-  rm -f "$capture"
-  tshark -i lo -f "tcp dst port $PGPORT" -w "$capture" -q >/dev/null 2>&1 &
+  local capture tshark_pid line requests
+  capture=$(mktemp /tmp/crm-round-trips.XXXXXX.pcap) # dumpcap drops privileges: not in the server user's folder
+  tshark -i lo -f "tcp port $PGPORT" -w "$capture" -q >/dev/null 2>&1 &
   tshark_pid=$!
   sleep 2
   line=$(wrk_run "$1" "$2" 4 2 "$3"); requests=$(echo "$line" | awk '{ print $5 }')
   sleep 1; kill -INT "$tshark_pid" 2>/dev/null || true; wait "$tshark_pid" 2>/dev/null || true
-  tshark -r "$capture" -d "tcp.port==$PGPORT,pgsql" -T fields -e pgsql.type 2>/dev/null | tr ',' '\n' \
-    | grep -cE '^(Sync|Simple query)$' | awk -v n="$requests" '{ printf "%.2f", $1 / n }'
+  tshark -r "$capture" -Y "tcp.len > 0" -T fields -e tcp.stream -e tcp.dstport 2>/dev/null \
+    | awk -v pg="$PGPORT" -v n="$requests" '{ to_server = ($2 == pg); if (to_server && last[$1] != "c") trips++; last[$1] = to_server ? "c" : "s" }
+        END { printf "%.2f", trips / n }'
+  rm -f "$capture"
 }
 
 declare -A RESULT # key: set|scenario|variant|connections -> "rps p50 p99 errors cpu_us" medians
@@ -330,6 +333,7 @@ run_set() { # set
     sleep 1
     record "$set|flood|API|$c4" "$(host_run "$API_PID" $API_PORT s1 "$c4" "$ROUND_SECONDS" "$tokens")"
     wait "$flood" || true
+    log "$db: the flood's answers: $(awk '/^FLOOD / { $1 = ""; print }' "$RUN/flood.out")"
   done
   summarize "$set|flood|API|$c4"
   log "$db: S1 during the flood: ${RESULT[$set|flood|API|$c4]}"
@@ -411,7 +415,7 @@ REPORT=$ROOT/bench/results/report.md
     echo "Statements per request (pg_stat_statements, without the connection reset Npgsql pipelines into the first statement of a lease):"
     echo "S1 API ${STMTS[$set|S1|API]}, R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]}, R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}."
     [ "$PEER" = 1 ] && echo "PEER (with its transaction's BEGIN and COMMIT): S1 ${STMTS[$set|S1|PEER]}, S2 ${STMTS[$set|S2|PEER]}."
-    echo "Round trips per request (frontend Sync and simple Query messages, tshark): S1 API ${RTS[$set|S1|API]:--}, R ${RTS[$set|S1|R]:--}, PEER ${RTS[$set|S1|PEER]:--};"
+    echo "Round trips per request (client sends after a server reply, per connection, tshark): S1 API ${RTS[$set|S1|API]:--}, R ${RTS[$set|S1|R]:--}, PEER ${RTS[$set|S1|PEER]:--};"
     echo "S2 API ${RTS[$set|S2|API]:--}, R ${RTS[$set|S2|R]:--}, PEER ${RTS[$set|S2|PEER]:--}."
     echo "S2 page plan: ${EXPLAIN_OK[$set]} (\`bench/.data/run/explain-crm_$set.txt\`)."
     echo

@@ -39,6 +39,7 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.register");
+        passwords.ThrowIfBusy();
         var email = TextInput.Clean(request.Email);
         if (throttle.BlockedFor(email) is { } wait)
         {
@@ -83,6 +84,7 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.login");
+        passwords.ThrowIfBusy();
         var email = TextInput.Clean(request.Email);
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
         var (attemptId, blockedFor) = await throttle.BeginAsync(db, email, cancellationToken);

@@ -24,6 +24,7 @@ public static class AuthServiceCollectionExtensions
         });
 
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PasswordHashingQueue>();
         services.AddSingleton<Passwords>();
         services.AddSingleton<SessionIssuer>();
         services.AddHttpContextAccessor();

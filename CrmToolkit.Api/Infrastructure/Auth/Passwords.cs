@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -7,10 +6,10 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 
 /// <summary>
 /// ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/> (v3: PBKDF2-HMAC-SHA512) at OWASP's current iteration
-/// count for it, behind a concurrency limiter (<see cref="PasswordHashingOptions"/>). Hashes made with fewer
-/// iterations verify as "rehash needed" and are upgraded at the next successful login.
+/// count for it, run on the <see cref="PasswordHashingQueue"/>. Hashes made with fewer iterations verify as "rehash
+/// needed" and are upgraded at the next successful login.
 /// </summary>
-public sealed class Passwords : IDisposable
+public sealed class Passwords
 {
     /// <summary>OWASP Password Storage Cheat Sheet: PBKDF2-HMAC-SHA512, 210 000 iterations.</summary>
     public const int Iterations = 210_000;
@@ -22,57 +21,41 @@ public sealed class Passwords : IDisposable
 
     private readonly PasswordHasher<User> _hasher;
     private readonly string _dummyHash;
-    private readonly ConcurrencyLimiter _hashing;
+    private readonly PasswordHashingQueue _queue;
 
-    public Passwords(IOptions<PasswordHasherOptions> options, IOptions<PasswordHashingOptions> hashing)
+    public Passwords(IOptions<PasswordHasherOptions> options, PasswordHashingQueue queue)
     {
         _hasher = new PasswordHasher<User>(options);
+        _queue = queue;
         // Computed up front, so that the first unknown-email login is not faster than the others.
         _dummyHash = _hasher.HashPassword(Nobody, Guid.NewGuid().ToString());
-        _hashing = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = hashing.Value.MaxConcurrent,
-            QueueLimit = hashing.Value.QueueLength,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
     }
 
-    public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
-    {
-        using var slot = await AcquireAsync(cancellationToken);
-        return _hasher.HashPassword(Nobody, password);
-    }
+    /// <summary>
+    /// Refuses a registration or login before it does any other work when the hashing queue is full: in a storm, a
+    /// refusal must cost next to nothing (no database work, no connection held).
+    /// </summary>
+    public void ThrowIfBusy() => _queue.ThrowIfFull();
+
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken) =>
+        _queue.RunAsync(() => _hasher.HashPassword(Nobody, password), cancellationToken);
 
     /// <summary>
     /// Verifies <paramref name="password"/> against <paramref name="hash"/>; for an email with no account
     /// (<c>null</c>), against a dummy hash, so that it takes as long and fails the same way. A hash that is not an
     /// Identity hash (another tool's, or garbage) verifies as a plain failure, never a 500.
     /// </summary>
-    public async Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, CancellationToken cancellationToken)
-    {
-        using var slot = await AcquireAsync(cancellationToken);
-        try
+    public Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, CancellationToken cancellationToken) =>
+        _queue.RunAsync(() =>
         {
-            var result = _hasher.VerifyHashedPassword(Nobody, hash ?? _dummyHash, password);
-            return hash is null ? PasswordVerificationResult.Failed : result;
-        }
-        catch (FormatException)
-        {
-            return PasswordVerificationResult.Failed;
-        }
-    }
-
-    public void Dispose() => _hashing.Dispose();
-
-    private async Task<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
-    {
-        var lease = await _hashing.AcquireAsync(1, cancellationToken);
-        if (lease.IsAcquired)
-        {
-            return lease;
-        }
-
-        lease.Dispose();
-        throw new PasswordHashingBusyException();
-    }
+            try
+            {
+                var result = _hasher.VerifyHashedPassword(Nobody, hash ?? _dummyHash, password);
+                return hash is null ? PasswordVerificationResult.Failed : result;
+            }
+            catch (FormatException)
+            {
+                return PasswordVerificationResult.Failed;
+            }
+        }, cancellationToken);
 }

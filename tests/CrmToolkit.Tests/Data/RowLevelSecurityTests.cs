@@ -226,6 +226,23 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheCrossWorkspaceQueriesRunThroughEfCoreWithoutAWarning()
+    {
+        var (a, _, userA, _) = await TwoWorkspacesAsync();
+        var sessionId = await app.Database.ScalarAsync<string>("SELECT id FROM sessions WHERE user_id = $1", userA);
+        var email = await app.Database.ScalarAsync<string>("SELECT email FROM users WHERE id = $1", userA);
+        // Every EF Core warning is an error here (Contexts), so a query EF Core finds suspicious fails this test
+        // instead of writing a warning into every fresh API process's log.
+        await using var db = Contexts(app.AppConnectionString).CreateDbContext();
+
+        Assert.NotNull(await CrossWorkspace.FindSessionAsync(db, WorkspaceId.Parse(a), sessionId, default));
+        Assert.Equal(userA, (await CrossWorkspace.FindLoginUserAsync(db, email, default))?.UserId);
+        Assert.Equal(WorkspaceId.Parse(a), (await CrossWorkspace.LoginWorkspaceAsync(db, userA, null, default))?.WorkspaceId);
+        Assert.Single(await CrossWorkspace.MyWorkspacesAsync(db, WorkspaceId.Parse(a), sessionId, default));
+        Assert.Empty(await CrossWorkspace.MyInvitations(db, WorkspaceId.Parse(a), sessionId).ToListAsync()); // invited: another email
+    }
+
+    [Fact]
     public async Task TheFunctionsARequestCallsKeepTheirPlansForTheConnection()
     {
         // PostgreSQL plans a LANGUAGE sql function that it cannot inline (SECURITY DEFINER, SET search_path) on
@@ -357,10 +374,14 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         }
     }
 
-    // Contexts as the API leases them: pooled, bound per lease, every command carrying its settings.
+    // Contexts as the API leases them: pooled, bound per lease, every command carrying its settings; EF Core warnings throw.
     private static WorkspaceDbContextFactory Contexts(string connectionString)
     {
-        var options = new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(connectionString).AddInterceptors(new RowLevelSecurityInterceptor()).Options;
+        var options = new DbContextOptionsBuilder<CrmDbContext>()
+            .UseNpgsql(connectionString)
+            .AddInterceptors(new RowLevelSecurityInterceptor())
+            .ConfigureWarnings(warnings => warnings.Default(WarningBehavior.Throw))
+            .Options;
         return new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoSession());
     }
 
