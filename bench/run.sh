@@ -2,7 +2,7 @@
 # The benchmark harness: the API's hot paths side by side with a raw-Npgsql host (R), pgbench running the
 # same statements (PG) and, when Node.js is installed, the peer: S1 and S2 written with Fastify, drizzle-orm and
 # node-postgres (PEER, bench/peer-node/README.md), in the same run, on the same data and at the same concurrency.
-# See README "Performance".
+# See bench/README.md.
 #   flock /tmp/crm-heavy.lock bench/run.sh
 # Options (environment): SETS=small|large|both (both), ROUNDS (5), SECONDS (10 per measurement),
 # CONNECTIONS ("16 64"), WARMUP (30 s per scenario and host), POOL (connection pool of API and R: 2 per core), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
@@ -20,13 +20,13 @@ SETS=${SETS:-both}
 ROUNDS=${ROUNDS:-5}
 [ "$ROUND_SECONDS" -gt 0 ] 2>/dev/null || ROUND_SECONDS=10
 CONNECTIONS=${CONNECTIONS:-16 64}
-# Long enough for tiered compilation to settle under load (measured: > 20 s on 2 cores), so both hosts are
-# measured in steady state rather than with some methods still at tier 0.
+# Long enough for tiered compilation to settle under load, so every host is measured in steady state rather than
+# with some methods still at tier 0.
 WARMUP=${WARMUP:-30}
 # Sized on purpose: PostgreSQL does the most work with about two busy backends per core; more only queue in its
-# scheduler (measured on 2 cores: the default pool of 100 let S1's p99 reach 20-50 times its p50, and S2 lose
-# 10-20 % of its throughput at 64 connections; with 4, p99 was 2 to 6 times p50). Requests beyond the pool wait in
-# Npgsql's queue instead, in order. API and R get the same size.
+# scheduler, where the slowest requests wait longest (with Npgsql's default pool of 100, p99 grows many times over
+# p50 at 64 connections). Requests beyond the pool wait in Npgsql's queue instead, in order. Every host gets the
+# same size.
 POOL=${POOL:-$((2 * $(nproc)))}
 BENCH_SUITE=${BENCH_SUITE:-0}
 BENCH_APPHOST=${BENCH_APPHOST:-1}
@@ -44,7 +44,7 @@ RUN=$DATA/run
 OWNER_PW=bench-owner-pw
 APP_PW=bench-app-pw
 
-bench_prerequisites wrk pgbench curl # PGBIN, as_pg, pg_own
+bench_prerequisites wrk pgbench psql curl # PGBIN, as_pg, pg_own
 case "$SETS" in small) SET_LIST=(small) ;; large) SET_LIST=(large) ;; both) SET_LIST=(small large) ;; *) echo "SETS=small|large|both" >&2; exit 1 ;; esac
 
 owner_cs() { echo "Host=127.0.0.1;Port=$PGPORT;Username=postgres;Password=$OWNER_PW;Database=$1"; }
