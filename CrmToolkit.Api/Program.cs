@@ -9,6 +9,7 @@ using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -33,14 +34,28 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 var app = builder.Build();
+try
+{
+    // The settings validated at start, before anything resolves them: one line that names the bad value, rather
+    // than the host's failure log with a stack trace.
+    app.Services.GetRequiredService<IStartupValidator>().Validate();
+}
+catch (OptionsValidationException ex)
+{
+    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
+    return 1;
+}
+
 _ = app.Services.GetRequiredService<Passwords>(); // its dummy hash, before the first unknown-email login
 
 app.UseTrustedProxies(); // X-Forwarded-For from the proxies in ForwardedHeaders only
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// Before authentication: the auth routes' limit is per client address, and a request with a bad token on
+// /api/auth/switch or /logout must count against it before it costs a session lookup.
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
@@ -59,3 +74,4 @@ workspace.MapInvitationsApi();
 workspace.MapContactsApi();
 
 app.Run();
+return 0;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using CrmToolkit.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -15,6 +14,14 @@ catch (PostgresUnavailableException ex)
     return 1;
 }
 
+var replicasSetting = builder.Configuration["Api:Replicas"];
+var replicas = 1;
+if (!string.IsNullOrWhiteSpace(replicasSetting) && !(int.TryParse(replicasSetting, out replicas) && replicas >= 1))
+{
+    Console.Error.WriteLine($"Api:Replicas '{replicasSetting}' is not a whole number of at least 1.");
+    return 1;
+}
+
 // The worker connects as the owner: it migrates and provisions the application role.
 var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator")
     .WithOwnerConnection(crm);
@@ -26,7 +33,7 @@ var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
     .WithAppConnection(crm)
     .WaitForCompletion(migrator)
     .WithHttpHealthCheck("/health")
-    .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 1))
+    .WithReplicas(replicas)
     .WithExternalHttpEndpoints()
     // Published, Aspire would switch on ASP.NET Core's forwarded headers for every proxy; the API trusts only those
     // in its ForwardedHeaders settings (below).

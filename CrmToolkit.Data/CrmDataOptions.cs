@@ -12,7 +12,7 @@ public sealed class CrmDataOptions
     [Required(ErrorMessage = "The connection string 'ConnectionStrings:crm' is not configured.")]
     public string? ConnectionString { get; set; }
 
-    /// <summary>Npgsql's <c>Max Auto Prepare</c> unless the connection string sets it.</summary>
+    /// <summary>Npgsql's <c>Max Auto Prepare</c> unless the connection string sets it; 0 turns automatic preparation off.</summary>
     [Range(0, 1000)]
     public int MaxAutoPrepare { get; set; } = 64;
 
@@ -36,7 +36,11 @@ public sealed class CrmDataOptions
     [Range(1, 10_000)]
     public int? MaxPoolSize { get; set; }
 
-    /// <summary>The connection string with these options applied (a setting the connection string makes itself wins).</summary>
+    /// <summary>
+    /// The connection string with these options applied. They win over the connection string's <c>Timeout</c>,
+    /// <c>Maximum Pool Size</c> (when set) and <c>statement_timeout</c>; a non-zero <c>Max Auto Prepare</c> in the
+    /// connection string wins over <see cref="MaxAutoPrepare"/>.
+    /// </summary>
     internal string NpgsqlConnectionString()
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString)

@@ -23,14 +23,18 @@ builder.Services.AddOptions<ApplicationRoleOptions>()
 builder.Services.AddOptions<MigrationOptions>().BindConfiguration(MigrationOptions.Section);
 builder.Services.AddHostedService<MigrationWorker>();
 
+var host = builder.Build();
 try
 {
-    builder.Build().Run();
-    return Environment.ExitCode;
+    // The settings validated at start, before anything resolves them: one line that names the bad value, as for
+    // every other failure of the worker, rather than the host's failure log with a stack trace.
+    host.Services.GetRequiredService<IStartupValidator>().Validate();
 }
 catch (OptionsValidationException ex)
 {
-    // A setting is wrong (validated at start): one line that names it, as for every other failure of the worker.
     Console.Error.WriteLine($"Database migration failed: {ex.Message}");
     return 1;
 }
+
+host.Run();
+return Environment.ExitCode;

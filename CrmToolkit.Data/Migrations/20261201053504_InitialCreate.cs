@@ -288,7 +288,7 @@ namespace CrmToolkit.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropCrossWorkspaceFunctions();
+            migrationBuilder.Sql(WorkspaceRowLevelSecurity.DropUsersPolicySql());
 
             migrationBuilder.DropTable(
                 name: "contacts");
@@ -314,6 +314,8 @@ namespace CrmToolkit.Data.Migrations
             migrationBuilder.DropTable(
                 name: "users");
 
+            // After the tables: the invitations' email indexes use crm_email_key.
+            migrationBuilder.DropCrossWorkspaceFunctions();
             migrationBuilder.DropUpdatedAtFunction();
         }
     }

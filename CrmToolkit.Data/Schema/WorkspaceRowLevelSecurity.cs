@@ -82,4 +82,10 @@ public static class WorkspaceRowLevelSecurity
             USING (EXISTS (SELECT 1 FROM workspace_members m
                             WHERE m.user_id = users.id AND m.workspace_id = current_setting('{WorkspaceSetting}', true)));
         """;
+
+    /// <summary>Undoes <see cref="UsersPolicySql"/>; its member policy depends on <c>workspace_members</c>.</summary>
+    public static string DropUsersPolicySql() => """
+        DROP POLICY IF EXISTS workspace_member_users ON users;
+        DROP POLICY IF EXISTS own_user ON users;
+        """;
 }

@@ -109,7 +109,7 @@ public static class InvitationsApi
         [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
         Cursor? cursor = null;
-        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, _ => true))
+        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.Id != Guid.Empty))
         {
             return KeysetCursor.Invalid();
         }

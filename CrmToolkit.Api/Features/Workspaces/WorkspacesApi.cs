@@ -79,7 +79,7 @@ public static class WorkspacesApi
 
         if (request.Description is not null)
         {
-            workspace.Description = request.Description.Length == 0 ? null : TextInput.Multiline(request.Description);
+            workspace.Description = TextInput.Multiline(request.Description);
         }
 
         await db.SaveChangesAsync(cancellationToken);

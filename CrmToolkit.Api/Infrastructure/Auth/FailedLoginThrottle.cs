@@ -39,7 +39,9 @@ public sealed class FailedLoginThrottle(IOptions<AuthRateLimitOptions> options, 
         }
 
         await ForgetAsync(db, attempt.Id, cancellationToken); // a refused attempt is not a guess
-        return (attempt.Id, recent[limit - 1] + options.Value.AccountWindow - now);
+        // recent[0] is this attempt; the next one is let through once recent[limit], the oldest of the last `limit`
+        // failures, has left the window.
+        return (attempt.Id, recent[limit] + options.Value.AccountWindow - now);
     }
 
     /// <summary>The attempt was not a failure (the password was right, or it was refused or never checked): forget it.</summary>

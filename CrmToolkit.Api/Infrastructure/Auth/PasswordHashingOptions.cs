@@ -16,11 +16,15 @@ public sealed class PasswordHashingOptions
     [Range(1, 1024)]
     public int MaxConcurrent { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>The default <see cref="QueueLength"/> per hashing thread.</summary>
+    public const int QueuedPerThread = 64;
+
     /// <summary>
-    /// Requests that may wait for a hash: by default 64 per hashing thread. Long on purpose: a waiting request costs a
-    /// few kilobytes and no CPU, while a refused one costs about as much CPU as an authenticated request and its
-    /// client sends the next one at once, so a short queue turns a login storm into a request flood.
+    /// Requests that may wait for a hash; by default <see cref="QueuedPerThread"/> per hashing thread. Long on
+    /// purpose: a waiting request costs a few kilobytes and no CPU, while a refused one costs about as much CPU as an
+    /// authenticated request and its client sends the next one at once, so a short queue turns a login storm into a
+    /// request flood.
     /// </summary>
-    [Range(0, 10_000)]
-    public int QueueLength { get; set; } = 64 * Math.Max(1, Environment.ProcessorCount / 2);
+    [Range(1, 10_000)]
+    public int? QueueLength { get; set; }
 }

@@ -15,10 +15,11 @@ public sealed partial class PasswordHashingQueue : IDisposable
 {
     private readonly BlockingCollection<Action> _work;
     private readonly Thread[] _threads;
+    private volatile bool _stopping;
 
     public PasswordHashingQueue(IOptions<PasswordHashingOptions> options)
     {
-        _work = new BlockingCollection<Action>(Math.Max(1, options.Value.QueueLength));
+        _work = new BlockingCollection<Action>(options.Value.QueueLength ?? PasswordHashingOptions.QueuedPerThread * options.Value.MaxConcurrent);
         _threads = [.. Enumerable.Range(0, options.Value.MaxConcurrent).Select(_ => new Thread(Serve) { IsBackground = true, Name = "Password hashing" })];
         foreach (var thread in _threads)
         {
@@ -41,9 +42,9 @@ public sealed partial class PasswordHashingQueue : IDisposable
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var queued = _work.TryAdd(() =>
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (_stopping || cancellationToken.IsCancellationRequested)
             {
-                result.TrySetCanceled(cancellationToken); // the client is gone: spend nothing on it
+                result.TrySetCanceled(cancellationToken); // the client or the host is going: spend nothing on it
                 return;
             }
 
@@ -61,10 +62,11 @@ public sealed partial class PasswordHashingQueue : IDisposable
 
     public void Dispose()
     {
+        _stopping = true;
         _work.CompleteAdding();
         foreach (var thread in _threads)
         {
-            thread.Join(TimeSpan.FromSeconds(5));
+            thread.Join(); // the queue drains at once; at most the hashes in progress finish
         }
 
         _work.Dispose();

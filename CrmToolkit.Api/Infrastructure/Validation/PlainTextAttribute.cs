@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Text;
 
 namespace CrmToolkit.Api.Infrastructure.Validation;
 
@@ -14,8 +16,28 @@ public sealed class PlainTextAttribute() : ValidationAttribute("The {0} field mu
 {
     public bool Multiline { get; init; }
 
-    public override bool IsValid(object? value) => value is not string text || !text.Any(IsRefused);
+    public override bool IsValid(object? value) => value is not string text || !HasRefusedCharacter(text);
 
-    private bool IsRefused(char c) =>
-        char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format && !(Multiline && c is '\t' or '\n' or '\r');
+    // By code point, not by UTF-16 unit: format characters beyond U+FFFF (the tag characters U+E0001-U+E007F, say)
+    // arrive as surrogate pairs. A lone surrogate is no character at all, and PostgreSQL could not store it.
+    private bool HasRefusedCharacter(string text)
+    {
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out var rune, out var used) != OperationStatus.Done)
+            {
+                return true;
+            }
+
+            rest = rest[used..];
+            if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+                && !(Multiline && rune.Value is '\t' or '\n' or '\r'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -47,6 +47,18 @@ public sealed class AuthTests(AppFixture app) : IDisposable
         Assert.Equal("Acme Sales", workspace.GetProperty("name").GetString());
     }
 
+    [Fact]
+    public async Task ALongNameStillGetsItsDefaultWorkspaceNameWithinTheColumn()
+    {
+        var name = new string('n', 254) + "x";
+        var registered = await (await _client.PostAsync("/api/auth/register",
+            new { email = $"long-{Guid.NewGuid():N}@example.com", password = "correct horse battery", name })).ReadJsonAsync(HttpStatusCode.Created);
+
+        var workspaceName = registered.GetProperty("workspace").GetProperty("name").GetString()!;
+        Assert.Equal(255, workspaceName.Length);
+        Assert.Equal(new string('n', 243) + "'s workspace", workspaceName);
+    }
+
     public static TheoryData<string, object> InvalidRegistrations => new()
     {
         { "email", new { email = "not-an-email", password = "correct horse", name = "n" } },

@@ -204,6 +204,8 @@ public sealed class InvitationTests(AppFixture app) : IDisposable
         while (next is not null && seen.Count < 10);
 
         Assert.Equal(emails, seen);
+        // A cursor the API did not issue: "{}" in base64url.
+        await (await _client.GetAsync($"{Invitations(owner)}?after=e30", owner.Token)).ReadProblemAsync(HttpStatusCode.BadRequest);
     }
 
     // Property names and value kinds, recursively: what a response reveals by its form.

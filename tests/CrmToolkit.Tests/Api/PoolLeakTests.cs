@@ -4,8 +4,8 @@ using CrmToolkit.Tests.Infrastructure;
 namespace CrmToolkit.Tests.Api;
 
 /// <summary>
-/// With the API's DbContext pool and connection pool forced small (see <see cref="AppFixture.PoolSize"/>),
-/// thousands of interleaved requests from two workspaces: a context or connection that carried one request's
+/// With the API's connection pool forced small (see <see cref="AppFixture.PoolSize"/>) and its pooled contexts
+/// reused, thousands of interleaved requests from two workspaces: a context or connection that carried one request's
 /// workspace into the next would show the other workspace's rows.
 /// </summary>
 [Collection(AppCollection.Name)]

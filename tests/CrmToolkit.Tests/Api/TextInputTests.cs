@@ -22,6 +22,7 @@ public sealed class TextInputTests(AppFixture app) : IDisposable
         { "name", "right-to-left override" },
         { "name", "word joiner" },
         { "workspaceName", "left-to-right embedding" },
+        { "name", "tag character beyond U+FFFF" },
     };
 
     [Theory]
@@ -42,6 +43,7 @@ public sealed class TextInputTests(AppFixture app) : IDisposable
             "zero width joiner in the local part" => $"us\u200Der-{unique}@example.com",
             "right-to-left override" => "Vic\u202Etxt.exe",
             "word joiner" => "V\u2060ic",
+            "tag character beyond U+FFFF" => "Vic\U000E0041",
             _ => "\u202AVic's place",
         };
 

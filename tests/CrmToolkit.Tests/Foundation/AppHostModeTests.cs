@@ -3,8 +3,8 @@ using CrmToolkit.Tests.Infrastructure;
 namespace CrmToolkit.Tests.Foundation;
 
 /// <summary>
-/// The AppHost as a program: when no PostgreSQL mode can work it exits at once with one message that says what to
-/// do, instead of waiting forever. Runs the built AppHost itself; nothing starts.
+/// The AppHost as a program: when no PostgreSQL mode can work, or a setting cannot, it exits at once with one message
+/// that says what to do, instead of waiting forever. Runs the built AppHost itself; nothing starts.
 /// </summary>
 public sealed class AppHostModeTests
 {
@@ -12,7 +12,8 @@ public sealed class AppHostModeTests
     [InlineData("--Postgres:Mode=local --Postgres:BinDirectory=/nonexistent", "Postgres:BinDirectory is '/nonexistent'")]
     [InlineData("--Postgres:Mode=existing --ConnectionStrings:crm=", "no connection string 'ConnectionStrings:crm' is configured")]
     [InlineData("--Postgres:Mode=cloud", "Postgres:Mode 'cloud' is not one of: auto, existing, container, local")]
-    public async Task AnImpossibleModeExitsAtOnceWithOneMessage(string arguments, string message)
+    [InlineData("--Api:Replicas=0", "Api:Replicas '0' is not a whole number of at least 1")]
+    public async Task AnImpossibleSettingExitsAtOnceWithOneMessage(string arguments, string message)
     {
         var (exitCode, stdout, stderr) = await AppHostProgram.RunAsync(arguments);
 

@@ -14,8 +14,8 @@ public sealed class AppFixture : IAsyncLifetime
 {
     private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
 
-    /// <summary>The API's DbContext pool size in tests (its connection pool is one larger).</summary>
-    public const int PoolSize = 2;
+    /// <summary>The API's connection pool size in tests.</summary>
+    public const int PoolSize = 3;
 
     /// <summary>How often the API purges expired sessions in tests (10 minutes by default).</summary>
     public static readonly TimeSpan PurgeInterval = TimeSpan.FromSeconds(2);
@@ -48,7 +48,7 @@ public sealed class AppFixture : IAsyncLifetime
             (options, _) => options.DisableDashboard = true,
             cts.Token);
 
-        // With the dashboard off nothing listens for OTLP; each exporter would retry for ~15 s on shutdown.
+        // With the dashboard off nothing listens for OTLP; each exporter would keep retrying on shutdown.
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             builder.CreateResourceBuilder(project).WithEnvironment(context =>
@@ -59,7 +59,7 @@ public sealed class AppFixture : IAsyncLifetime
         var postgres = builder.Resources.OfType<IResourceWithArgs>().Single(r => r.Name == "postgres");
         builder.CreateResourceBuilder(postgres).WithArgs("-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all");
 
-        // Tiny pools for the whole run: a context or connection that kept a workspace between requests
+        // A tiny connection pool for the whole run: a connection that kept a workspace between requests
         // would show up in every test, and the pool-leak test hammers exactly this.
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
         builder.CreateResourceBuilder(api)
@@ -72,8 +72,7 @@ public sealed class AppFixture : IAsyncLifetime
                 endpoint.Port = null;
                 endpoint.TargetPort = null;
             })
-            .WithEnvironment("Crm__Data__DbContextPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Crm__Data__MaxPoolSize", (PoolSize + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Crm__Data__MaxPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString());
 
         App = await builder.BuildAsync(cts.Token);
