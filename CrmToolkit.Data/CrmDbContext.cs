@@ -191,6 +191,3 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         status => status.ToString().ToLowerInvariant(),
         value => Enum.Parse<InvitationStatus>(value, true));
 }
-
-/// <summary>A write to a workspace-scoped row outside the context's workspace. Always a bug, never a client error.</summary>
-public sealed class CrossWorkspaceWriteException(string message) : InvalidOperationException(message);

@@ -56,9 +56,9 @@ internal static class DatabaseMigrator
         }, cancellationToken);
     }
 
-    // A database migrated by an earlier development version (before the migrations were squashed into one) has
-    // ids in its history that this version does not have. EF would apply InitialCreate on top of the old schema and
-    // fail half-way; refuse before applying anything.
+    // A database whose history names migrations this version does not have (a local database from a development
+    // build, or one migrated by a newer version): EF would apply InitialCreate on top of that schema and fail
+    // half-way. Refuse before applying anything.
     private static async Task EnsureHistoryIsKnownAsync(CrmDbContext db, CancellationToken cancellationToken)
     {
         var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);

@@ -49,7 +49,7 @@ public sealed partial class SessionPurgeService(
     }
 
     /// <summary>One purge run: the number of sessions deleted, or <c>null</c> when another instance was purging.</summary>
-    public async Task<long?> PurgeOnceAsync(CancellationToken cancellationToken)
+    private async Task<long?> PurgeOnceAsync(CancellationToken cancellationToken)
     {
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
         // The advisory lock belongs to the connection: keep one open for the whole run, and close it

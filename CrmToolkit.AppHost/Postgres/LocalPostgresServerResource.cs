@@ -19,15 +19,3 @@ public sealed class LocalPostgresServerResource(string name, string command, str
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"Host=127.0.0.1;Port={Endpoint.Property(EndpointProperty.Port)};Username={SuperUser};Password={Password}");
 }
-
-/// <summary>A database on a <see cref="LocalPostgresServerResource"/>. The migration worker creates it.</summary>
-public sealed class LocalPostgresDatabaseResource(string name, string databaseName, LocalPostgresServerResource parent)
-    : Resource(name), IResourceWithParent<LocalPostgresServerResource>, IResourceWithConnectionString
-{
-    public LocalPostgresServerResource Parent { get; } = parent;
-
-    public string DatabaseName { get; } = databaseName;
-
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"{Parent.ConnectionStringExpression};Database={DatabaseName}");
-}

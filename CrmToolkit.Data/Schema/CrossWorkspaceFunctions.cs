@@ -6,9 +6,9 @@ namespace CrmToolkit.Data.Schema;
 /// The only ways across workspaces, as <c>SECURITY DEFINER</c> functions, each keyed on what its caller proves: a
 /// session (its workspace and token hash) for everything a signed-in user reads about their own workspaces and
 /// invitations; an email for login's password check, and the user whose password was just checked for login's choice
-/// of workspace; nothing but the server's clock for the purge. They run as the migration owner (superuser or
-/// BYPASSRLS), return no password hash but <c>crm_login_user</c>'s, and are all the application role can do across
-/// workspaces. See <see cref="CrossWorkspace"/>.
+/// of workspace; nothing but the server's clock for the purge. They run as the migration owner, which row-level
+/// security exempts (it is enabled, not forced), return no password hash but <c>crm_login_user</c>'s, and are all
+/// the application role can do across workspaces. See <see cref="CrossWorkspace"/>.
 /// </summary>
 /// <remarks>
 /// The functions a request calls are PL/pgSQL, not <c>LANGUAGE sql</c>: PostgreSQL never inlines a

@@ -1,4 +1,4 @@
-// The seed's own Drizzle schema (000_06416231a1ef340b.txt, core.ts), unchanged, against the migrated database.
+// The design document's own Drizzle schema (its core.ts tables, copied unchanged), against the migrated database.
 import { pgTable, uuid, varchar, text, timestamp } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { eq, sql } from "drizzle-orm";

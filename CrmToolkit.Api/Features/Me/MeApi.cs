@@ -1,12 +1,9 @@
 using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
-using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CrmToolkit.Api.Features.Me;
-
-public sealed record MyWorkspaceResponse(WorkspaceResponse Workspace, WorkspaceRole Role, DateTimeOffset JoinedAt);
 
 public static class MeApi
 {

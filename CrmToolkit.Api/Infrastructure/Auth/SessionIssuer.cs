@@ -6,9 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
-/// <summary>A new session's bearer token (shown once) and its expiry.</summary>
-public sealed record IssuedSession(string Token, DateTimeOffset ExpiresAt);
-
 /// <summary>Creates sessions: a fresh token, of which only the hash is stored.</summary>
 public sealed class SessionIssuer(IOptions<SessionLifetimeOptions> options, TimeProvider time)
 {
