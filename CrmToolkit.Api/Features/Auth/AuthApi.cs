@@ -163,7 +163,7 @@ public static class AuthApi
     }
 
     /// <summary>A new session in another workspace of the user; the calling session ends in the same transaction.</summary>
-    private static async Task<Results<Ok<SignedInResponse>, NotFound, UnauthorizedHttpResult>> Switch(
+    private static async Task<Results<Ok<SignedInResponse>, NotFound, ChallengeHttpResult>> Switch(
         SwitchRequest request,
         ClaimsPrincipal user,
         WorkspaceDbContextFactory contexts,
@@ -188,7 +188,7 @@ public static class AuthApi
         var session = await sessions.ReplaceAsync(targetDb, user, first: null, cancellationToken);
         if (session is null)
         {
-            return TypedResults.Unauthorized();
+            return TypedResults.Challenge(); // the session ended meanwhile: a 401 like any ended session's
         }
 
         telemetry.SessionCreated("switch");

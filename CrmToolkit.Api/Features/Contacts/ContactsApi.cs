@@ -105,7 +105,7 @@ public static class ContactsApi
             Email = TextInput.CleanOptional(request.Email),
             Phone = TextInput.CleanOptional(request.Phone),
             Company = TextInput.CleanOptional(request.Company),
-            Notes = TextInput.CleanOptional(request.Notes),
+            Notes = TextInput.Multiline(request.Notes),
             CreatedBy = user.GetUserId(),
         };
         db.Contacts.Add(contact); // the workspace id is stamped by the context
@@ -140,7 +140,7 @@ public static class ContactsApi
         contact.Email = Patch(contact.Email, request.Email);
         contact.Phone = Patch(contact.Phone, request.Phone);
         contact.Company = Patch(contact.Company, request.Company);
-        contact.Notes = Patch(contact.Notes, request.Notes);
+        contact.Notes = request.Notes is null ? contact.Notes : TextInput.Multiline(request.Notes);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(ContactResponse.From(contact));
     }

@@ -162,7 +162,7 @@ public static class InvitationsApi
     /// Joins with the invited role and switches to the workspace: in one transaction the invitation is taken, the
     /// membership made, the calling session ended and a new one issued there.
     /// </summary>
-    private static async Task<Results<Ok<SignedInResponse>, NotFound, UnauthorizedHttpResult>> Accept(
+    private static async Task<Results<Ok<SignedInResponse>, NotFound, ChallengeHttpResult>> Accept(
         Guid invitationId,
         ClaimsPrincipal user,
         CrmDbContext db,
@@ -192,7 +192,7 @@ public static class InvitationsApi
         }, cancellationToken);
         if (session is null)
         {
-            return taken ? TypedResults.Unauthorized() : TypedResults.NotFound();
+            return taken ? TypedResults.Challenge() : TypedResults.NotFound(); // taken: the calling session ended meanwhile
         }
 
         var workspace = await target.Workspaces.AsNoTracking().SingleAsync(w => w.Id == invitation.WorkspaceId, cancellationToken);

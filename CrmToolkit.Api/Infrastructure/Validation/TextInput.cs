@@ -13,6 +13,6 @@ public static class TextInput
     /// <summary><c>null</c> for a missing or blank value (which clears an optional field), else <see cref="Clean"/>.</summary>
     public static string? CleanOptional(string? value) => string.IsNullOrWhiteSpace(value) ? null : Clean(value);
 
-    /// <summary>A workspace description: normalized, but its own spacing kept; empty is none.</summary>
+    /// <summary>Multi-line text (contact notes, workspace descriptions): normalized, its own spacing kept; empty is none.</summary>
     public static string? Multiline(string? value) => string.IsNullOrEmpty(value) ? null : value.Normalize(NormalizationForm.FormC);
 }
