@@ -7,7 +7,7 @@
 # Options (environment): SETS=small|large|both (both), ROUNDS (5), SECONDS (10 per measurement),
 # CONNECTIONS ("16 64"), WARMUP (30 s per scenario and host), POOL (connection pool of API and R: 2 per core), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
 # BENCH_SEED_ONLY=1 (only migrate and seed the sets, e.g. the large one ahead of a run), BENCH_PEER=0 (skip the
-# peer), API_PORT, RAW_PORT, PEER_PORT (5501, 5502, 5503).
+# peer), API_PORT, RAW_PORT, PEER_PORT (5501, 5502, 5503), REPORT (bench/results/report.md).
 # Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK; Node.js 20+ and npm for the peer (else
 # skipped). Writes bench/results/report.md.
 ROUND_SECONDS=$SECONDS # bash imports SECONDS from the environment, then counts up: read it first
@@ -88,6 +88,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------- cluster
 mkdir -p "$DATA" "$RUN" "$ROOT/bench/results"
+: >"$RUN/rounds.txt"
 if [ ! -f "$PGDATA/PG_VERSION" ]; then
   log "initdb $PGDATA"
   rm -rf "$PGDATA"; mkdir -p "$PGDATA"; echo "$OWNER_PW" > "$DATA/pw"
@@ -235,8 +236,9 @@ round_trips_per_request() { # port script tokens
 
 declare -A RESULT # key: set|scenario|variant|connections -> "rps p50 p99 errors cpu_us" medians
 declare -A ROUNDS_OF
-record() { # key line
+record() { # key line; every round also goes to $RUN/rounds.txt, for spreads beyond the report's medians
   ROUNDS_OF[$1]="${ROUNDS_OF[$1]:-} $2;"
+  echo "$1 $2" >>"$RUN/rounds.txt"
 }
 summarize() { # key -> medians of each column
   local key=$1 rps=() p50=() p99=() cpu=() err=0 entry entries a b c d f
@@ -385,7 +387,7 @@ verdict() { # value op limit
 col() { echo "${RESULT[$1]:-- - - - -}" | awk -v n="$2" '{ print $n }'; }
 LOW=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
 HIGH=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | tail -1)
-REPORT=$ROOT/bench/results/report.md
+REPORT=${REPORT:-$ROOT/bench/results/report.md}
 {
   if [ "$PEER" = 1 ]; then echo "# Benchmark: API vs raw Npgsql (R) vs the Node.js peer (PEER) vs pgbench (PG)"
   else echo "# Benchmark: API vs raw Npgsql (R) vs pgbench (PG)"; fi
