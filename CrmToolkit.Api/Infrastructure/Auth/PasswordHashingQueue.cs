@@ -15,7 +15,6 @@ public sealed partial class PasswordHashingQueue : IDisposable
 {
     private readonly BlockingCollection<Action> _work;
     private readonly Thread[] _threads;
-    private volatile bool _stopping;
 
     public PasswordHashingQueue(IOptions<PasswordHashingOptions> options)
     {
@@ -42,7 +41,7 @@ public sealed partial class PasswordHashingQueue : IDisposable
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var queued = _work.TryAdd(() =>
         {
-            if (_stopping || cancellationToken.IsCancellationRequested)
+            if (_work.IsAddingCompleted || cancellationToken.IsCancellationRequested)
             {
                 result.TrySetCanceled(cancellationToken); // the client or the host is going: spend nothing on it
                 return;
@@ -62,11 +61,10 @@ public sealed partial class PasswordHashingQueue : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
         _work.CompleteAdding();
         foreach (var thread in _threads)
         {
-            thread.Join(); // the queue drains at once; at most the hashes in progress finish
+            thread.Join(); // queued work sees IsAddingCompleted and is cancelled; at most the hashes in progress finish
         }
 
         _work.Dispose();
