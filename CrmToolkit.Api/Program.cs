@@ -8,6 +8,7 @@ using CrmToolkit.Api.Features.Members;
 using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.Data;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
@@ -18,6 +19,7 @@ builder.AddServiceDefaults();
 builder.AddCrmData();
 builder.AddCrmAuth();
 builder.Services.AddCrmTelemetry();
+builder.Services.AddCrmMail();
 builder.Services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddCrmProblemDetails();
 builder.Services.AddValidation();
@@ -64,8 +66,10 @@ if (app.Environment.IsDevelopment())
     app.MapScalarApiReference();
 }
 
+app.MapAccountPages(); // what the mailed links open, unless Mail:LinkBaseUrl names a web app
+
 var api = app.MapGroup("/api");
-api.MapAuthApi();
+api.MapAuthApi().MapEmailProofApi();
 var me = api.MapMeApi();
 me.MapMyInvitationsApi();
 var workspace = api.MapWorkspacesApi();

@@ -1,3 +1,4 @@
+using CrmToolkit.AppHost.Mail;
 using CrmToolkit.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -22,6 +23,9 @@ if (!string.IsNullOrWhiteSpace(replicasSetting) && !(int.TryParse(replicasSettin
     return 1;
 }
 
+// The SMTP server the API sends through: in development smtp4dev catches every mail (http://localhost:5481).
+var mail = builder.AddMailCatcher();
+
 // The worker connects as the owner: it migrates and provisions the application role.
 var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator")
     .WithOwnerConnection(crm);
@@ -32,12 +36,21 @@ var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator
 var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
     .WithAppConnection(crm)
     .WaitForCompletion(migrator)
+    .WithReference(mail)
+    .WaitFor(mail)
     .WithHttpHealthCheck("/health")
     .WithReplicas(replicas)
     .WithExternalHttpEndpoints()
     // Published, Aspire would switch on ASP.NET Core's forwarded headers for every proxy; the API trusts only those
     // in its ForwardedHeaders settings (below).
     .DisableForwardedHeaders();
+
+// The links in the API's mails lead back to the API: its own endpoint here; published, its Container Apps ingress, where
+// TLS ends (azd resolves the host to api.<environment domain>).
+var apiHttp = api.GetEndpoint("http");
+api.WithEnvironment("Mail__LinkBaseUrl", builder.ExecutionContext.IsPublishMode
+    ? ReferenceExpression.Create($"https://{apiHttp.Property(EndpointProperty.Host)}")
+    : ReferenceExpression.Create($"{apiHttp}"));
 
 if (builder.ExecutionContext.IsPublishMode)
 {

@@ -36,6 +36,9 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public DbSet<LoginFailure> LoginFailures => Set<LoginFailure>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<MemberSignIn> MemberSignIns => Set<MemberSignIn>();
+    public DbSet<EmailToken> EmailTokens => Set<EmailToken>();
+    public DbSet<OutboxMail> MailOutbox => Set<OutboxMail>();
+    public DbSet<PasswordResetRequest> PasswordResetRequests => Set<PasswordResetRequest>();
 
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
@@ -99,6 +102,8 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
             .HaveMaxLength(50);
         configurationBuilder.Properties<InvitationStatus>()
             .HaveConversion<InvitationStatusConverter>();
+        configurationBuilder.Properties<EmailTokenPurpose>()
+            .HaveConversion<EmailTokenPurposeConverter>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -186,6 +191,10 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     private sealed class WorkspaceRoleConverter() : ValueConverter<WorkspaceRole, string>(
         role => RoleNames.ToDatabase(role),
         value => RoleNames.FromDatabase(value));
+
+    private sealed class EmailTokenPurposeConverter() : ValueConverter<EmailTokenPurpose, string>(
+        purpose => purpose == EmailTokenPurpose.VerifyEmail ? "verify_email" : "password_reset",
+        value => value == "verify_email" ? EmailTokenPurpose.VerifyEmail : EmailTokenPurpose.PasswordReset);
 
     private sealed class InvitationStatusConverter() : ValueConverter<InvitationStatus, string>(
         status => status.ToString().ToLowerInvariant(),

@@ -48,6 +48,20 @@ public static class CrossWorkspace
     public static Task<int> EndSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<int>($"SELECT crm_end_session({workspaceId.Value}, {sessionId}) AS \"Value\"").SingleAsync(cancellationToken);
 
+    /// <summary>
+    /// <c>POST /auth/verify-email</c>: uses the unexpired, unused verification token with this hash and marks its
+    /// address verified; the user's id, or <c>null</c> for a token that is unknown, used or expired.
+    /// </summary>
+    public static Task<Guid?> VerifyEmailAsync(CrmDbContext db, string tokenHash, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<Guid?>($"SELECT crm_verify_email({tokenHash}) AS \"Value\"").SingleAsync(cancellationToken);
+
+    /// <summary>
+    /// <c>POST /auth/password-reset/confirm</c>: uses the reset token with this hash, sets the new password hash, counts the
+    /// address as verified and ends every session of the user, in one statement; the user's id, or <c>null</c> as above.
+    /// </summary>
+    public static Task<Guid?> ResetPasswordAsync(CrmDbContext db, string tokenHash, string passwordHash, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<Guid?>($"SELECT crm_reset_password({tokenHash}, {passwordHash}) AS \"Value\"").SingleAsync(cancellationToken);
+
     /// <summary>The purge job: deletes up to <paramref name="batchSize"/> sessions that have expired by the database server's clock.</summary>
     public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, int batchSize, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<int>($"SELECT crm_purge_expired_sessions({batchSize}) AS \"Value\"").SingleAsync(cancellationToken);

@@ -52,7 +52,7 @@ internal static class ApplicationRole
             REVOKE ALL ON TABLE "__EFMigrationsHistory" FROM {role};
             -- Every column of users but the password hash; login reads the hash through crm_login_user.
             REVOKE SELECT ON TABLE users FROM {role};
-            GRANT SELECT (id, email, name, created_at, updated_at) ON TABLE users TO {role};
+            GRANT SELECT (id, email, name, email_verified, created_at, updated_at) ON TABLE users TO {role};
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
             GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role};
             """;

@@ -8,17 +8,18 @@ namespace CrmToolkit.Api.Features;
 
 // The shapes every feature returns. Entities never leave the API: they are mapped here.
 
-public sealed record UserResponse(Guid Id, string Email, string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record UserResponse(Guid Id, string Email, string Name, bool EmailVerified, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.Name, user.CreatedAt, user.UpdatedAt);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.Name, user.EmailVerified, user.CreatedAt, user.UpdatedAt);
 
-    public static UserResponse From(LoginUserRow user) => new(user.UserId, user.Email, user.Name, user.UserCreatedAt, user.UserUpdatedAt);
+    public static UserResponse From(LoginUserRow user) => new(user.UserId, user.Email, user.Name, user.EmailVerified, user.UserCreatedAt, user.UserUpdatedAt);
 
     /// <summary>The signed-in user, from the session's principal.</summary>
     public static UserResponse From(ClaimsPrincipal user) => new(
         user.GetUserId(),
         user.Required(CrmClaimTypes.Email),
         user.Required(CrmClaimTypes.Name),
+        user.IsEmailVerified(),
         user.GetInstant(CrmClaimTypes.UserCreatedAt),
         user.GetInstant(CrmClaimTypes.UserUpdatedAt));
 }

@@ -19,6 +19,7 @@ public sealed class CrmTelemetry
     private readonly Counter<long> _sessionsRenewed;
     private readonly Counter<long> _sessionsPurged;
     private readonly Counter<long> _workspacesCreated;
+    private readonly Counter<long> _mails;
 
     public CrmTelemetry(IMeterFactory meterFactory)
     {
@@ -29,6 +30,7 @@ public sealed class CrmTelemetry
         _sessionsRenewed = meter.CreateCounter<long>("crm.sessions.renewed", description: "Sliding expiry renewals written.");
         _sessionsPurged = meter.CreateCounter<long>("crm.sessions.purged", description: "Expired sessions deleted by the purge job.");
         _workspacesCreated = meter.CreateCounter<long>("crm.workspaces.created", description: "Workspaces created.");
+        _mails = meter.CreateCounter<long>("crm.mails", description: "Mails the SMTP server accepted or refused for good, by result.");
     }
 
     public void Login(string result) => _logins.Add(1, new KeyValuePair<string, object?>("result", result));
@@ -48,4 +50,8 @@ public sealed class CrmTelemetry
     public void SessionsPurged(long count) => _sessionsPurged.Add(count);
 
     public void WorkspaceCreated() => _workspacesCreated.Add(1);
+
+    public void MailSent() => _mails.Add(1, new KeyValuePair<string, object?>("result", "sent"));
+
+    public void MailRefused() => _mails.Add(1, new KeyValuePair<string, object?>("result", "refused"));
 }

@@ -8,8 +8,8 @@ using Npgsql;
 namespace CrmToolkit.Api.Infrastructure;
 
 /// <summary>
-/// Deletes expired sessions in small batches (and failed logins older than their window) (row locks only, never a table lock), at most one instance at a
-/// time across every API replica: each run holds a PostgreSQL advisory lock, and skips when another has it.
+/// Deletes expired sessions in small batches (row locks only, never a table lock), and failed logins, email tokens and
+/// password-reset requests that no longer count; at most one instance at a time across every API replica: each run holds a PostgreSQL advisory lock, and skips when another has it.
 /// </summary>
 public sealed partial class SessionPurgeService(
     IDbContextFactory<CrmDbContext> pool,
@@ -75,6 +75,10 @@ public sealed partial class SessionPurgeService(
             while (deleted == options.Value.PurgeBatchSize);
 
             await failedLogins.ForgetExpiredAsync(db, cancellationToken);
+            // Spent proof-of-email tokens, and reset requests past the hour their allowances count.
+            var now = time.GetUtcNow();
+            await db.EmailTokens.Where(t => t.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
+            await db.PasswordResetRequests.Where(r => r.RequestedAt < now - TimeSpan.FromHours(1)).ExecuteDeleteAsync(cancellationToken);
             return total;
         }
         finally

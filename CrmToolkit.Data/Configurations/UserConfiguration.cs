@@ -14,6 +14,8 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         builder.Property(u => u.Email).HasMaxLength(255);
         builder.Property(u => u.PasswordHash).HasMaxLength(255);
         builder.Property(u => u.Name).HasMaxLength(255);
+        // Accounts that exist when the column arrives start unverified, and so does a row another program inserts.
+        builder.Property(u => u.EmailVerified).HasDefaultValue(false);
         builder.HasCreatedAt(u => u.CreatedAt);
         builder.HasUpdatedAt(u => u.UpdatedAt);
 

@@ -9,6 +9,7 @@ public sealed class LoginUserRow
     public Guid UserId { get; init; }
     public required string Email { get; init; }
     public required string Name { get; init; }
+    public bool EmailVerified { get; init; }
     public required string PasswordHash { get; init; }
     public DateTimeOffset UserCreatedAt { get; init; }
     public DateTimeOffset UserUpdatedAt { get; init; }

@@ -14,6 +14,7 @@ public sealed class SessionRow
     public Guid UserId { get; init; }
     public required string Email { get; init; }
     public required string Name { get; init; }
+    public bool EmailVerified { get; init; }
     public DateTimeOffset UserCreatedAt { get; init; }
     public DateTimeOffset UserUpdatedAt { get; init; }
     public WorkspaceId WorkspaceId { get; init; }

@@ -8,4 +8,7 @@ public sealed class User
     public required string Name { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Whether the owner of <see cref="Email"/> has proven it (a verification or password-reset link).</summary>
+    public bool EmailVerified { get; set; }
 }

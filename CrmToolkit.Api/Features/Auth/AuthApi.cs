@@ -2,12 +2,14 @@ using System.Security.Claims;
 using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Features.Auth;
 
@@ -35,6 +37,9 @@ public static class AuthApi
         Passwords passwords,
         SessionIssuer sessions,
         RegistrationThrottle throttle,
+        MailLinks links,
+        IOptions<EmailProofOptions> emailProof,
+        TimeProvider time,
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
@@ -59,7 +64,8 @@ public static class AuthApi
         db.Users.Add(user);
         var workspace = OwnedWorkspace.Add(db, TextInput.CleanOptional(request.WorkspaceName) ?? OwnedWorkspace.DefaultName(name), null, user.Id);
         var session = sessions.Add(db, user.Id);
-        await db.SaveChangesAsync(cancellationToken); // a unique violation on users_email_unique becomes 409
+        EmailProofApi.AddVerificationMail(db, user, links, emailProof.Value, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken); // a unique violation on users_email_unique becomes 409 (and no mail)
 
         telemetry.WorkspaceCreated();
         telemetry.SessionCreated("register");

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
@@ -24,7 +25,7 @@ public static class InvitationsApi
     {
         var group = workspace.MapGroup("/invitations").WithTags("Invitations").RequireAuthorization(WorkspacePolicies.Admin);
 
-        group.MapPost("/", CreateInvitation);
+        group.MapPost("/", CreateInvitation).RequireAuthorization(WorkspacePolicies.VerifiedEmail);
         group.MapGet("/", ListInvitations);
         group.MapDelete("/{invitationId:guid}", RevokeInvitation);
 
@@ -34,7 +35,8 @@ public static class InvitationsApi
     /// <summary><c>/me/invitations</c>: the invitee's side, found by the signed-in account's email.</summary>
     public static RouteGroupBuilder MapMyInvitationsApi(this RouteGroupBuilder me)
     {
-        var group = me.MapGroup("/invitations").WithTags("Invitations");
+        // Invitations are addressed to an email: only its proven owner sees and answers them.
+        var group = me.MapGroup("/invitations").WithTags("Invitations").RequireAuthorization(WorkspacePolicies.VerifiedEmail);
 
         group.MapGet("/", MyInvitations);
         group.MapPost("/{invitationId:guid}/accept", Accept);
@@ -44,9 +46,10 @@ public static class InvitationsApi
     }
 
     /// <summary>
-    /// Under the workspace row's lock, so that the hourly allowance and "one pending invitation per email" hold for
-    /// parallel requests: refuses an existing member (409) and a spent allowance (429), replaces a pending invitation
-    /// to the same email, and records the new one.
+    /// Under the workspace row's lock, so that the caller's role, the hourly allowance and "one pending invitation per
+    /// email" hold for parallel requests and against a demotion racing it: checks the caller's role as it is now (not as
+    /// it was at authentication), refuses an existing member (409) and a spent allowance (429), replaces a pending
+    /// invitation to the same email, records the new one and mails the invited address, all in one transaction.
     /// </summary>
     private static async Task<Results<Created<InvitationResponse>, ProblemHttpResult>> CreateInvitation(
         CreateInvitationRequest request,
@@ -58,23 +61,28 @@ public static class InvitationsApi
         CancellationToken cancellationToken)
     {
         var role = Enum.Parse<WorkspaceRole>(request.Role, ignoreCase: true);
-        if (role > WorkspaceRole.Member && caller.GetRole() != WorkspaceRole.Owner)
-        {
-            return TypedResults.Problem(title: "Forbidden", detail: "Only an owner can invite an admin or an owner.", statusCode: StatusCodes.Status403Forbidden);
-        }
-
         var email = TextInput.Clean(request.Email);
         var inviter = caller.GetUserId();
+        var inviterName = caller.Required(CrmClaimTypes.Name);
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.LockWorkspaceAsync(ct);
 
+            var callerRole = await db.WorkspaceMembers.Where(m => m.UserId == inviter).Select(m => (WorkspaceRole?)m.Role).SingleOrDefaultAsync(ct);
+            if (!InvitationRules.MayGrant(callerRole, role))
+            {
+                return (Results<Created<InvitationResponse>, ProblemHttpResult>)TypedResults.Problem(
+                    title: "Forbidden",
+                    detail: role > WorkspaceRole.Member ? "Only an owner can invite an admin or an owner." : "Only an admin or an owner can invite.",
+                    statusCode: StatusCodes.Status403Forbidden);
+            }
+
             // Users a workspace can see are its members (row-level security), so this reveals nothing about others.
             if (await db.WorkspaceMembers.AnyAsync(m => db.Users.Any(u => u.Id == m.UserId && u.Email.ToLower() == CrmDbContext.EmailKey(email)), ct))
             {
-                return (Results<Created<InvitationResponse>, ProblemHttpResult>)TypedResults.Problem(
+                return TypedResults.Problem(
                     title: "Conflict", detail: "This email belongs to a member of the workspace already.", statusCode: StatusCodes.Status409Conflict);
             }
 
@@ -93,13 +101,15 @@ public static class InvitationsApi
                 .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, InvitationStatus.Replaced).SetProperty(x => x.AnsweredAt, now), ct);
             var invitation = new Invitation { Email = email, Role = role, InvitedBy = inviter, CreatedAt = now, ExpiresAt = now + options.Value.Lifetime };
             db.Invitations.Add(invitation);
+            // The same mail whether or not an account has the address, so the answer tells nobody who has one.
+            db.MailOutbox.Add(Mails.Invitation(email, caller.Required(CrmClaimTypes.WorkspaceName), inviterName, role, invitation.ExpiresAt));
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
 
             return TypedResults.Created(
                 $"/api/workspaces/{invitation.WorkspaceId}/invitations/{invitation.Id}",
                 new InvitationResponse(invitation.Id, invitation.Email, invitation.Role,
-                    new InviterResponse(inviter, caller.Required(CrmClaimTypes.Name)), invitation.CreatedAt, invitation.ExpiresAt));
+                    new InviterResponse(inviter, inviterName), invitation.CreatedAt, invitation.ExpiresAt));
         }, cancellationToken);
     }
 
@@ -116,19 +126,19 @@ public static class InvitationsApi
 
         var size = limit ?? KeysetCursor.DefaultPageSize;
         var now = time.GetUtcNow();
-        var pending = db.Invitations.Where(i => i.Status == InvitationStatus.Pending && i.ExpiresAt > now);
+        var pending = db.Invitations.Where(i => i.Status == InvitationStatus.Pending && i.ExpiresAt > now)
+            .Where(InvitationRules.InviterMayStillGrant(db));
         if (cursor is not null)
         {
             pending = pending.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(i.CreatedAt, i.Id), ValueTuple.Create(cursor.CreatedAt, cursor.Id)));
         }
 
-        // The inviter's name while they are a member (the users the workspace can see); else only their id.
+        // A valid invitation's inviter is a member, so among the users the workspace can see.
         var rows = await (
             from i in pending
-            join u in db.Users on i.InvitedBy equals u.Id into inviters
-            from u in inviters.DefaultIfEmpty()
+            join u in db.Users on i.InvitedBy equals u.Id
             orderby i.CreatedAt, i.Id
-            select new InvitationResponse(i.Id, i.Email, i.Role, new InviterResponse(i.InvitedBy, u == null ? null : u.Name), i.CreatedAt, i.ExpiresAt, null))
+            select new InvitationResponse(i.Id, i.Email, i.Role, new InviterResponse(i.InvitedBy, u.Name), i.CreatedAt, i.ExpiresAt, null))
             .Take(size + 1)
             .ToListAsync(cancellationToken);
         string? next = null;
@@ -182,6 +192,7 @@ public static class InvitationsApi
         var taken = true;
         var session = await sessions.ReplaceAsync(target, user, async (joining, ct) =>
         {
+            await joining.LockWorkspaceAsync(ct); // the inviter's role, read next, cannot change until this commits
             taken = await AnswerAsync(joining, invitationId, InvitationStatus.Accepted, time, ct);
             if (taken)
             {
@@ -226,12 +237,13 @@ public static class InvitationsApi
         CrossWorkspace.MyInvitations(db, user.GetWorkspaceId(), user.GetSessionId())
             .FirstOrDefaultAsync(i => i.InvitationId == invitationId, cancellationToken);
 
-    // Still pending and unexpired at this moment: exactly one answer wins.
+    // Still pending, unexpired and backed by its inviter at this moment: exactly one answer wins.
     private static async Task<bool> AnswerAsync(CrmDbContext target, Guid invitationId, InvitationStatus answer, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return await target.Invitations
             .Where(i => i.Id == invitationId && i.Status == InvitationStatus.Pending && i.ExpiresAt > now)
+            .Where(InvitationRules.InviterMayStillGrant(target))
             .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, answer).SetProperty(x => x.AnsweredAt, now), cancellationToken) == 1;
     }
 

@@ -16,6 +16,7 @@ public static class AuthServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthRateLimitOptions>().BindConfiguration(AuthRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmailProofOptions>().BindConfiguration(EmailProofOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<PasswordHasherOptions>(o =>
         {

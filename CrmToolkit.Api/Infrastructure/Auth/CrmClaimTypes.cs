@@ -11,6 +11,7 @@ public static class CrmClaimTypes
     public const string SessionId = "sid";
     public const string Email = "email";
     public const string Name = "name";
+    public const string EmailVerified = "email_verified";
     public const string Role = "role";
     public const string WorkspaceId = "crm:workspace_id";
     public const string SessionExpiresAt = "crm:session_expires_at";

@@ -20,6 +20,7 @@ public static class SessionPrincipal
             new(CrmClaimTypes.SessionId, session.SessionId),
             new(CrmClaimTypes.Email, session.Email),
             new(CrmClaimTypes.Name, session.Name),
+            new(CrmClaimTypes.EmailVerified, session.EmailVerified ? "true" : "false", ClaimValueTypes.Boolean),
             new(CrmClaimTypes.Role, RoleName(session.Role)),
             new(CrmClaimTypes.WorkspaceId, session.WorkspaceId.Value),
             new(CrmClaimTypes.SessionExpiresAt, Instant(expiresAt)),
@@ -48,6 +49,8 @@ public static class SessionPrincipal
 
     public static WorkspaceId GetWorkspaceId(this ClaimsPrincipal user) =>
         user.FindWorkspaceId() ?? throw new InvalidOperationException("The request has no signed-in session.");
+
+    public static bool IsEmailVerified(this ClaimsPrincipal user) => user.HasClaim(CrmClaimTypes.EmailVerified, "true");
 
     public static WorkspaceRole GetRole(this ClaimsPrincipal user) =>
         Enum.Parse<WorkspaceRole>(user.Required(CrmClaimTypes.Role), ignoreCase: true);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Infrastructure.Authorization;
@@ -18,6 +19,12 @@ public static class WorkspacePolicies
     public const string Owner = "WorkspaceOwner";
 
     /// <summary>
+    /// The signed-in user has proven their email address: what invitations rest on (seeing, answering and sending
+    /// them). Combine it with a workspace policy where both apply.
+    /// </summary>
+    public const string VerifiedEmail = "VerifiedEmail";
+
+    /// <summary>
     /// The three policies, their handler, and the result handler that answers "not this workspace" with the
     /// contract's 404 (one answer for malformed, unknown, foreign and not-the-session's workspaces).
     /// </summary>
@@ -26,7 +33,8 @@ public static class WorkspacePolicies
         services.AddAuthorizationBuilder()
             .AddPolicy(Member, policy => policy.RequireAuthenticatedUser().AddRequirements(new WorkspaceRoleRequirement(WorkspaceRole.Member)))
             .AddPolicy(Admin, policy => policy.RequireAuthenticatedUser().AddRequirements(new WorkspaceRoleRequirement(WorkspaceRole.Admin)))
-            .AddPolicy(Owner, policy => policy.RequireAuthenticatedUser().AddRequirements(new WorkspaceRoleRequirement(WorkspaceRole.Owner)));
+            .AddPolicy(Owner, policy => policy.RequireAuthenticatedUser().AddRequirements(new WorkspaceRoleRequirement(WorkspaceRole.Owner)))
+            .AddPolicy(VerifiedEmail, policy => policy.RequireAuthenticatedUser().RequireClaim(CrmClaimTypes.EmailVerified, "true"));
         services.AddSingleton<IAuthorizationHandler, WorkspaceRoleHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, WorkspaceAuthorizationResultHandler>();
         return services;

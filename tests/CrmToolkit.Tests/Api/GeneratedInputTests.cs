@@ -1,13 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text;
-using Aspire.Hosting.ApplicationModel;
 using CrmToolkit.Tests.Infrastructure;
 using CrmToolkit.Tests.Infrastructure.Fuzz;
 using CsCheck;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace CrmToolkit.Tests.Api;
@@ -137,29 +134,7 @@ public sealed class GeneratedInputTests(AppFixture app, ITestOutputHelper output
     [Fact]
     public async Task TheApiLogsNeitherSqlNorStackTracesForBadInput()
     {
-        var api = app.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "api");
-        // The resource log replays the whole run; only lines stamped after this test started are its own
-        // (other tests provoke database faults on purpose, and EF logs those retries with their exceptions).
-        var started = DateTime.UtcNow.AddSeconds(-1);
-        var lines = new ConcurrentQueue<string>();
-        using var watching = new CancellationTokenSource();
-        var watcher = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var batch in app.App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(api).WithCancellation(watching.Token))
-                {
-                    foreach (var line in batch.Where(l => DateTime.TryParse(l.Content.Split(' ', 2)[0], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var at) && at >= started))
-                    {
-                        lines.Enqueue(line.Content);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Done watching.
-            }
-        });
+        await using var log = new ApiLog(app.App);
         using var client = app.NewClient();
         var owner = await client.RegisterAsync();
 
@@ -169,18 +144,10 @@ public sealed class GeneratedInputTests(AppFixture app, ITestOutputHelper output
         var unreadable = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = new StringContent("{\"email\":", Encoding.UTF8, "application/json") };
         await (await client.SendAsync(unreadable)).ReadProblemAsync(HttpStatusCode.BadRequest);
 
-        var deadline = Stopwatch.StartNew();
-        while (!lines.Any(l => l.Contains("mapped to 400", StringComparison.Ordinal)) && deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(100);
-        }
-
-        await watching.CancelAsync();
-        await watcher;
-        Assert.Contains(lines, l => l.Contains("mapped to 400", StringComparison.Ordinal)); // the log is really being read
+        await log.WaitForAsync("mapped to 400"); // the log is really being read
         foreach (var marker in new[] { "INSERT INTO", "SELECT ", "Command execution", "   at ", owner.Token, owner.Token[(owner.Token.IndexOf('.') + 1)..] })
         {
-            Assert.DoesNotContain(lines, l => l.Contains(marker, StringComparison.Ordinal));
+            Assert.DoesNotContain(log.Lines, l => l.Contains(marker, StringComparison.Ordinal));
         }
     }
 

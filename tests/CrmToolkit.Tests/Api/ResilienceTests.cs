@@ -68,7 +68,7 @@ public sealed class ResilienceTests(AppFixture app)
             .ToList();
         // Both connections are taken once both writes wait on the row lock (not after a fixed delay: a cold API
         // on a busy machine can take longer than any delay to send them).
-        await ApiBackendsWaitingOnALockAsync(2);
+        await app.ApiBackendsWaitingOnALockAsync(2);
 
         var clock = Stopwatch.StartNew();
         var starved = await client.GetAsync("/api/me", owner.Token);
@@ -151,18 +151,6 @@ public sealed class ResilienceTests(AppFixture app)
         }
     }
 
-    /// <summary>Waits (up to 20 s) until at least <paramref name="count"/> of the API's backends wait on a lock: its requests are then mid-transaction.</summary>
-    private async Task ApiBackendsWaitingOnALockAsync(long count)
-    {
-        var role = new Npgsql.NpgsqlConnectionStringBuilder(app.AppConnectionString).Username!;
-        var waiting = Stopwatch.StartNew();
-        while (await app.Database.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'", role) < count)
-        {
-            Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(20), $"Fewer than {count} requests reached the database.");
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>
     /// Sends a request while inserts into workspace_members are blocked (reads still pass), and each time the
     /// API's connection waits on that lock mid-transaction, terminates it: <paramref name="kills"/> times.
@@ -220,7 +208,7 @@ public sealed class ResilienceTests(AppFixture app)
         var inFlight = members
             .Select(m => client.PatchAsync($"/api/workspaces/{owner.WorkspaceId}/members/{m.UserId}", new { role = "admin" }, owner.Token))
             .ToList();
-        await ApiBackendsWaitingOnALockAsync(1);
+        await app.ApiBackendsWaitingOnALockAsync(1);
 
         var stopping = api.StopAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(1)); // the shutdown has begun while they wait

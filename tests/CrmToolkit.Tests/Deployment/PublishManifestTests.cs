@@ -54,6 +54,26 @@ public sealed class PublishManifestTests
     }
 
     [Fact]
+    public async Task MailGoesToASecretSmtpConnectionStringAndItsLinksToTheApisHttpsAddress()
+    {
+        var resources = await AppHostProgram.PublishManifestAsync();
+
+        // No mail catcher published: a real SMTP server's connection string, which azd asks for.
+        var mail = resources.GetProperty("mail");
+        Assert.Equal("parameter.v0", mail.GetProperty("type").GetString());
+        Assert.Equal("{mail.value}", mail.GetProperty("connectionString").GetString());
+        var input = mail.GetProperty("inputs").GetProperty("value");
+        Assert.True(input.GetProperty("secret").GetBoolean());
+        Assert.False(input.TryGetProperty("default", out _), "mail has a default: azd refuses a secret parameter with one");
+
+        Assert.Equal("{mail.connectionString}", Env(resources, "api", "ConnectionStrings__mail"));
+        Assert.Null(Env(resources, "migrator", "ConnectionStrings__mail"));
+        // azd resolves the host of the API's external http binding to api.<environment domain>, served over https.
+        Assert.Equal("https://{api.bindings.http.host}", Env(resources, "api", "Mail__LinkBaseUrl"));
+        SecretsOnlyAsSecrets(resources);
+    }
+
+    [Fact]
     public async Task TheWorkerHasNoIngressAndIdlesAfterMigratingInsteadOfLooping()
     {
         var resources = await AppHostProgram.PublishManifestAsync();

@@ -11,28 +11,31 @@ public sealed class ApiProcess : IDisposable
     private static readonly TimeSpan OutputTimeout = TimeSpan.FromSeconds(10);
 
     private readonly TestProcess _process;
+    private readonly Npgsql.NpgsqlDataSource? _owner;
 
-    private ApiProcess(TestProcess process, Uri address)
+    private ApiProcess(TestProcess process, Uri address, Npgsql.NpgsqlDataSource? owner)
     {
         _process = process;
         Address = address;
+        _owner = owner;
     }
 
     public Uri Address { get; }
 
     public bool HasExited => _process.HasExited;
 
-    public ApiClient NewClient() => new(Address);
+    public ApiClient NewClient() => new(Address, owner: _owner);
 
     /// <summary>Against the AppHost's database; returns once <c>/health</c> is healthy.</summary>
     public static Task<ApiProcess> StartAsync(AppFixture app, IReadOnlyDictionary<string, string>? settings = null) =>
-        StartAsync(app.AppConnectionString, settings, readyPath: "/health");
+        StartAsync(app.AppConnectionString, settings, readyPath: "/health", app.Database);
 
     /// <summary>
     /// Against <paramref name="connectionString"/>; returns once <paramref name="readyPath"/> answers 200
     /// (<c>/alive</c> for an API whose database is down).
     /// </summary>
-    public static async Task<ApiProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings, string readyPath)
+    public static async Task<ApiProcess> StartAsync(
+        string connectionString, IReadOnlyDictionary<string, string>? settings, string readyPath, Npgsql.NpgsqlDataSource? owner = null)
     {
         var port = ProcessHelpers.FreePort();
         var apiDll = BuildOutput.Dll<Projects.CrmToolkit_Api>();
@@ -46,7 +49,7 @@ public sealed class ApiProcess : IDisposable
             start.Environment[key] = value;
         }
 
-        var api = new ApiProcess(TestProcess.Start(start), new Uri($"http://127.0.0.1:{port}"));
+        var api = new ApiProcess(TestProcess.Start(start), new Uri($"http://127.0.0.1:{port}"), owner);
         using var client = api.NewClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline && !api.HasExited)

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using CrmToolkit.AppHost.Mail;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -8,7 +9,8 @@ namespace CrmToolkit.Tests.Infrastructure;
 
 /// <summary>
 /// Starts the real AppHost once per test run (2 cores: one DCP, one PostgreSQL), on a throw-away data
-/// directory, and waits until the migration worker has finished and the API is healthy.
+/// directory, and waits until the migration worker has finished and the API is healthy (which waits for the mail
+/// catcher).
 /// </summary>
 public sealed class AppFixture : IAsyncLifetime
 {
@@ -20,13 +22,15 @@ public sealed class AppFixture : IAsyncLifetime
     /// <summary>How often the API purges expired sessions in tests (10 minutes by default).</summary>
     public static readonly TimeSpan PurgeInterval = TimeSpan.FromSeconds(2);
 
+    private static readonly TimeSpan MailCommandTimeout = TimeSpan.FromMinutes(1);
+
     public DistributedApplication App { get; private set; } = null!;
 
     /// <summary>The API's base address.</summary>
     public Uri ApiAddress { get; private set; } = null!;
 
     /// <summary>A client of its own (its own loopback address, so its own rate-limit partition).</summary>
-    public ApiClient NewClient() => new(ApiAddress);
+    public ApiClient NewClient() => new(ApiAddress, owner: Database);
 
     /// <summary>The migration worker's (owner) connection string to the migrated crm database.</summary>
     public string ConnectionString { get; private set; } = null!;
@@ -36,6 +40,12 @@ public sealed class AppFixture : IAsyncLifetime
 
     /// <summary>The API's connection string: the application role, under row-level security.</summary>
     public string AppConnectionString { get; private set; } = null!;
+
+    /// <summary>The mail catcher's web UI and REST API (smtp4dev): where the API's mails can be read.</summary>
+    public Uri MailCatcherAddress { get; private set; } = null!;
+
+    /// <summary>The mails the API sent.</summary>
+    public MailCatcher Mail { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -75,6 +85,11 @@ public sealed class AppFixture : IAsyncLifetime
             .WithEnvironment("Crm__Data__MaxPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString());
 
+        // The mail catcher's web UI on a free port (not 5481), so a running app is not in the way. It stays behind the
+        // orchestrator's proxy, which keeps its address across a stop and start of the catcher.
+        var mail = builder.Resources.OfType<IResourceWithEndpoints>().Single(r => r.Name == MailCatcherBuilderExtensions.ResourceName);
+        builder.CreateResourceBuilder(mail).WithEndpoint(MailCatcherBuilderExtensions.HttpEndpointName, endpoint => endpoint.Port = null);
+
         App = await builder.BuildAsync(cts.Token);
         await TestAppHost.StartAsync(App, cts.Token);
 
@@ -85,6 +100,8 @@ public sealed class AppFixture : IAsyncLifetime
         AppConnectionString = await App.GetConnectionStringAsync("crm-app", cts.Token)
             ?? throw new InvalidOperationException("The crm-app connection string is missing.");
         await Database.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        MailCatcherAddress = App.GetEndpoint(MailCatcherBuilderExtensions.ResourceName, MailCatcherBuilderExtensions.HttpEndpointName);
+        Mail = new MailCatcher(MailCatcherAddress);
     }
 
     public async Task DisposeAsync()
@@ -94,7 +111,69 @@ public sealed class AppFixture : IAsyncLifetime
             await Database.DisposeAsync();
         }
 
+        Mail?.Dispose();
+
         await TestAppHost.StopAsync(App, _dataDirectory);
+    }
+
+    /// <summary>Stops the mail catcher through the AppHost, as the dashboard's Stop does: from then on SMTP refuses.</summary>
+    public async Task StopMailAsync()
+    {
+        using var cts = new CancellationTokenSource(MailCommandTimeout);
+        await ExecuteAsync(MailCatcherBuilderExtensions.ResourceName, KnownResourceCommands.StopCommand, cts.Token);
+        await App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(
+            MailCatcherBuilderExtensions.ResourceName, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
+    }
+
+    /// <summary>
+    /// Starts the stopped mail catcher again and waits until its REST API answers. It keeps mails in memory only, so
+    /// it starts empty: what it caught before the stop is gone.
+    /// </summary>
+    public async Task StartMailAsync()
+    {
+        using var cts = new CancellationTokenSource(MailCommandTimeout);
+        await ExecuteAsync(MailCatcherBuilderExtensions.ResourceName, KnownResourceCommands.StartCommand, cts.Token);
+        await App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(MailCatcherBuilderExtensions.ResourceName, cts.Token);
+        // The health reports of the previous run may still stand for a moment: ask the catcher itself.
+        using var http = new HttpClient { BaseAddress = MailCatcherAddress, Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("api/server", cts.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cts.IsCancellationRequested))
+            {
+                // The proxy is there before the catcher is.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cts.Token);
+        }
+    }
+
+    private async Task ExecuteAsync(string resourceName, string command, CancellationToken cancellationToken)
+    {
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resourceName, command, cancellationToken);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"{command} on {resourceName} failed: {result.Message}");
+        }
+    }
+
+    /// <summary>Waits (up to 20 s) until at least <paramref name="count"/> of the API's backends wait on a lock: its requests are then mid-transaction.</summary>
+    public async Task ApiBackendsWaitingOnALockAsync(long count)
+    {
+        var role = new NpgsqlConnectionStringBuilder(AppConnectionString).Username!;
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (await Database.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'", role) < count)
+        {
+            Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(20), $"Fewer than {count} requests reached the database.");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>The latest snapshot the orchestrator published for a resource.</summary>
