@@ -20,7 +20,9 @@ builder.AddCrmData();
 builder.AddCrmAuth();
 builder.Services.AddCrmTelemetry();
 builder.Services.AddCrmMail();
+builder.Services.AddKeysetCursors();
 builder.Services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<WorkspaceOptions>().BindConfiguration(WorkspaceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddCrmProblemDetails();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
@@ -53,6 +55,7 @@ _ = app.Services.GetRequiredService<Passwords>(); // its dummy hash, before the 
 app.UseTrustedProxies(); // X-Forwarded-For from the proxies in ForwardedHeaders only
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseUtf8JsonBodies(); // 415 for a body in any other charset
 // Before authentication: the auth routes' limit is per client address, and a request with a bad token on
 // /api/auth/switch or /logout must count against it before it costs a session lookup.
 app.UseRateLimiter();

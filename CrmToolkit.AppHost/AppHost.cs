@@ -32,7 +32,8 @@ var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator
 
 // The API connects as that role, which owns nothing and is subject to row-level security. It keeps no
 // per-instance state that matters (sessions, failed logins and the purge lock live in PostgreSQL), so it
-// runs as several replicas behind the orchestrator's proxy with Api:Replicas=N.
+// runs as several replicas behind the orchestrator's proxy with Api:Replicas=N. One replica listens on its port
+// itself: its per-address limits and fair password hashing then see each client's own address, not the proxy's.
 var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
     .WithAppConnection(crm)
     .WaitForCompletion(migrator)
@@ -44,6 +45,14 @@ var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
     // Published, Aspire would switch on ASP.NET Core's forwarded headers for every proxy; the API trusts only those
     // in its ForwardedHeaders settings (below).
     .DisableForwardedHeaders();
+if (replicas == 1 && !builder.ExecutionContext.IsPublishMode)
+{
+    api.WithEndpoint("http", endpoint =>
+    {
+        endpoint.IsProxied = false;
+        endpoint.TargetPort = endpoint.Port;
+    });
+}
 
 // The links in the API's mails lead back to the API: its own endpoint here; published, its Container Apps ingress, where
 // TLS ends (azd resolves the host to api.<environment domain>).

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using CrmToolkit.Data.Configurations;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using CrmToolkit.Data.Entities;
 using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,7 @@ namespace CrmToolkit.Data;
 /// </list>
 /// Reads across workspaces go through the named paths in <see cref="CrossWorkspace"/>.
 /// </summary>
-public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
+public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     /// <summary>
     /// The name of the workspace query filter. No API code lifts it: cross-workspace reads go through
@@ -39,6 +40,10 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public DbSet<EmailToken> EmailTokens => Set<EmailToken>();
     public DbSet<OutboxMail> MailOutbox => Set<OutboxMail>();
     public DbSet<PasswordResetRequest> PasswordResetRequests => Set<PasswordResetRequest>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    /// <summary>ASP.NET Core Data Protection's key ring (<c>PersistKeysToDbContext</c>), shared by every API instance.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
@@ -49,7 +54,11 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     // The database functions that cross workspaces, called only through CrossWorkspace.
     internal IQueryable<SessionRow> SessionOf(string workspaceId, string sessionId) => FromExpression(() => SessionOf(workspaceId, sessionId));
 
-    internal IQueryable<MembershipRow> MyWorkspaces(string workspaceId, string sessionId) => FromExpression(() => MyWorkspaces(workspaceId, sessionId));
+    internal IQueryable<MembershipRow> MyWorkspacesPage(string workspaceId, string sessionId, DateTimeOffset? afterJoinedAt, string? afterWorkspaceId, int limit) =>
+        FromExpression(() => MyWorkspacesPage(workspaceId, sessionId, afterJoinedAt, afterWorkspaceId, limit));
+
+    internal IQueryable<MembershipRow> MyMembership(string workspaceId, string sessionId, string targetWorkspaceId) =>
+        FromExpression(() => MyMembership(workspaceId, sessionId, targetWorkspaceId));
 
     internal IQueryable<InvitationRow> MyInvitations(string workspaceId, string sessionId) => FromExpression(() => MyInvitations(workspaceId, sessionId));
 
@@ -116,7 +125,8 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         modelBuilder.Entity<InvitationRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.Entity<LoginUserRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.HasDbFunction(() => SessionOf(default!, default!)).HasName("crm_session");
-        modelBuilder.HasDbFunction(() => MyWorkspaces(default!, default!)).HasName("crm_my_workspaces");
+        modelBuilder.HasDbFunction(() => MyWorkspacesPage(default!, default!, default, default, default)).HasName("crm_my_workspaces_page");
+        modelBuilder.HasDbFunction(() => MyMembership(default!, default!, default!)).HasName("crm_my_membership");
         modelBuilder.HasDbFunction(() => MyInvitations(default!, default!)).HasName("crm_my_invitations");
         modelBuilder.HasDbFunction(() => LoginUser(default!)).HasName("crm_login_user");
         modelBuilder.HasDbFunction(() => LoginWorkspace(default, default)).HasName("crm_login_workspace");

@@ -23,11 +23,21 @@ public static class CrossWorkspace
     public static Task<SessionRow?> FindSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
         Session(db, workspaceId.Value, sessionId, cancellationToken);
 
-    /// <summary><c>GET /me/workspaces</c> and switch: every workspace of the session's user, most recently joined first.</summary>
-    public static Task<List<MembershipRow>> MyWorkspacesAsync(CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, CancellationToken cancellationToken) =>
-        db.MyWorkspaces(sessionWorkspaceId.Value, sessionId)
+    /// <summary>
+    /// <c>GET /me/workspaces</c>: up to <paramref name="take"/> workspaces of the session's user, most recently joined first,
+    /// then by id; with an <paramref name="after"/> (the last row of the previous page), those that come after it.
+    /// </summary>
+    public static Task<List<MembershipRow>> MyWorkspacesPageAsync(
+        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, (DateTimeOffset JoinedAt, WorkspaceId WorkspaceId)? after, int take,
+        CancellationToken cancellationToken) =>
+        db.MyWorkspacesPage(sessionWorkspaceId.Value, sessionId, after?.JoinedAt, after?.WorkspaceId.Value, take)
             .OrderByDescending(m => m.JoinedAt).ThenBy(m => m.WorkspaceId)
             .ToListAsync(cancellationToken);
+
+    /// <summary>Switch: the session user's membership in <paramref name="targetWorkspaceId"/>, or <c>null</c>.</summary>
+    public static Task<MembershipRow?> MyMembershipAsync(
+        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, WorkspaceId targetWorkspaceId, CancellationToken cancellationToken) =>
+        db.MyMembership(sessionWorkspaceId.Value, sessionId, targetWorkspaceId.Value).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary><c>GET /me/invitations</c>, accept and decline: the pending, unexpired invitations to the session user's email, newest first.</summary>
     public static IQueryable<InvitationRow> MyInvitations(CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId) =>
@@ -43,6 +53,30 @@ public static class CrossWorkspace
     /// </summary>
     public static Task<MembershipRow?> LoginWorkspaceAsync(CrmDbContext db, Guid userId, WorkspaceId? workspaceId, CancellationToken cancellationToken) =>
         db.LoginWorkspace(userId, workspaceId?.Value).SingleOrDefaultAsync(cancellationToken);
+
+    /// <summary>
+    /// The per-user allowances: when the session's user created workspaces (or sent invitations, in any workspace) since
+    /// <paramref name="since"/>, newest first, at most <paramref name="limit"/>.
+    /// </summary>
+    public static Task<List<DateTimeOffset>> MyRecentWorkspacesAsync(
+        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<DateTimeOffset>(
+            $"SELECT created_at AS \"Value\" FROM crm_my_recent_workspaces({sessionWorkspaceId.Value}, {sessionId}, {since}, {limit})")
+            .ToListAsync(cancellationToken);
+
+    /// <inheritdoc cref="MyRecentWorkspacesAsync"/>
+    public static Task<List<DateTimeOffset>> MyRecentInvitationsAsync(
+        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<DateTimeOffset>(
+            $"SELECT created_at AS \"Value\" FROM crm_my_recent_invitations({sessionWorkspaceId.Value}, {sessionId}, {since}, {limit})")
+            .ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Switch, accept and decline, when they found nothing: whether that was because the calling session has ended
+    /// meanwhile (a parallel switch or accept won), which is a 401 like any ended session's, not a 404.
+    /// </summary>
+    public static async Task<bool> SessionEndedAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
+        await FindSessionAsync(db, workspaceId, sessionId, cancellationToken) is null;
 
     /// <summary>Switch and accept: ends the calling session, which belongs to the workspace being left.</summary>
     public static Task<int> EndSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>

@@ -1,9 +1,7 @@
-using System.Text;
 using CrmToolkit.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace CrmToolkit.Api.Infrastructure;
@@ -36,13 +34,6 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
                 Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? "The request body is larger than 64 KB."
                     : "The request could not be read: check that the body is valid JSON of the expected shape.",
-            },
-            // Minimal APIs transcode a JSON body from its declared charset and throw this for a charset .NET does not know.
-            InvalidOperationException when HasUnknownCharset(httpContext.Request) => new ProblemDetails
-            {
-                Status = StatusCodes.Status415UnsupportedMediaType,
-                Title = "Unsupported Media Type",
-                Detail = "The request's charset is not supported: send JSON in UTF-8.",
             },
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres } => Conflict(postgres),
             // The row was deleted between our read and our write.
@@ -118,24 +109,6 @@ public sealed partial class ExpectedExceptionHandler(IProblemDetailsService prob
         }
 
         return false;
-    }
-
-    private static bool HasUnknownCharset(HttpRequest request)
-    {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.Charset.Value is not { } charset)
-        {
-            return false;
-        }
-
-        try
-        {
-            _ = Encoding.GetEncoding(charset);
-            return false;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
     }
 
     private ProblemDetails Conflict(PostgresException postgres)

@@ -1,4 +1,5 @@
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Idempotency;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -8,8 +9,8 @@ using Npgsql;
 namespace CrmToolkit.Api.Infrastructure;
 
 /// <summary>
-/// Deletes expired sessions in small batches (row locks only, never a table lock), and failed logins, email tokens and
-/// password-reset requests that no longer count; at most one instance at a time across every API replica: each run holds a PostgreSQL advisory lock, and skips when another has it.
+/// Deletes expired sessions and idempotency keys past their 24 hours in small batches (row locks only, never a table
+/// lock), and failed logins, email tokens and password-reset requests that no longer count; at most one instance at a time across every API replica: each run holds a PostgreSQL advisory lock, and skips when another has it.
 /// </summary>
 public sealed partial class SessionPurgeService(
     IDbContextFactory<CrmDbContext> pool,
@@ -79,6 +80,16 @@ public sealed partial class SessionPurgeService(
             var now = time.GetUtcNow();
             await db.EmailTokens.Where(t => t.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
             await db.PasswordResetRequests.Where(r => r.RequestedAt < now - TimeSpan.FromHours(1)).ExecuteDeleteAsync(cancellationToken);
+            // Idempotency keys across every workspace: a SECURITY DEFINER function, since this context is bound to none.
+            int purgedKeys;
+            do
+            {
+                purgedKeys = await db.Database.SqlQuery<int>(
+                        $"SELECT crm_purge_idempotency_keys({now - IdempotencyFilter.Lifetime}, {options.Value.PurgeBatchSize}) AS \"Value\"")
+                    .SingleAsync(cancellationToken);
+            }
+            while (purgedKeys == options.Value.PurgeBatchSize);
+
             return total;
         }
         finally

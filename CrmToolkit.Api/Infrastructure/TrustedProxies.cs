@@ -7,6 +7,16 @@ namespace CrmToolkit.Api.Infrastructure;
 public static class TrustedProxies
 {
     /// <summary>
+    /// The client's address, as the per-address limits and the fair hashing queue key on it: the connection's peer, or
+    /// behind a trusted proxy the forwarded one (<see cref="UseTrustedProxies"/> has set it by then). IPv4 clients of a
+    /// dual-stack socket count as their IPv4 address.
+    /// </summary>
+    public static string ClientAddress(this HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : "unknown";
+
+    /// <summary>
     /// ASP.NET Core's forwarded headers, trusting exactly the proxies of <see cref="TrustedProxyOptions"/> (not the
     /// framework's default of loopback), one hop deep; <see cref="UseTrustedProxies"/> applies them. The framework's
     /// own switch <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>, which believes every peer, is refused at start.

@@ -25,7 +25,8 @@ internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitat
         builder.HasCreatedAt(i => i.CreatedAt);
 
         builder.HasOne<User>().WithMany().HasForeignKey(i => i.InvitedBy).OnDelete(DeleteBehavior.Cascade);
-        builder.HasIndex(i => i.InvitedBy).HasDatabaseName("invitations_invited_by_idx");
+        // Also the per-inviter allowance across workspaces.
+        builder.HasIndex(i => new { i.InvitedBy, i.CreatedAt }).HasDatabaseName("invitations_invited_by_idx");
 
         // Leads with workspace_id (it also serves the workspace foreign key): the list and the hourly allowance.
         builder.HasIndex(i => new { i.WorkspaceId, i.CreatedAt }).HasDatabaseName("invitations_workspace_created_at_idx");

@@ -20,6 +20,7 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
         builder.HasUpdatedAt(w => w.UpdatedAt);
 
         builder.HasOne<User>().WithMany().HasForeignKey(w => w.CreatedBy).OnDelete(DeleteBehavior.Restrict);
-        builder.HasIndex(w => w.CreatedBy).HasDatabaseName("workspaces_created_by_idx");
+        // Also the per-user creation allowance: workspaces a user created in the last hour.
+        builder.HasIndex(w => new { w.CreatedBy, w.CreatedAt }).HasDatabaseName("workspaces_created_by_idx");
     }
 }

@@ -1,8 +1,8 @@
 namespace CrmToolkit.Data.Entities;
 
 /// <summary>
-/// A row of the database functions <c>crm_my_workspaces</c> and <c>crm_login_workspace</c>: a workspace of the user, with
-/// their role in it.
+/// A row of the database functions <c>crm_my_workspaces_page</c>, <c>crm_my_membership</c> and <c>crm_login_workspace</c>: a
+/// workspace of the user, with their role in it.
 /// </summary>
 public sealed class MembershipRow
 {

@@ -6,8 +6,9 @@ namespace CrmToolkit.Data.Schema;
 
 /// <summary>
 /// Row-level security for every workspace table: PostgreSQL itself admits only rows of the workspace set for
-/// the connection (<c>crm.workspace_id</c>), so raw SQL, a forgotten filter or another program using the
-/// application role cannot see or write another workspace's rows.
+/// the connection (<c>crm.workspace_id</c>), so raw SQL or a forgotten filter in code that connects as the application
+/// role cannot see or write another workspace's rows by accident. It is no defence against someone holding that role's
+/// password, who can set <c>crm.workspace_id</c> themselves (docs/architecture.md, "Threat model").
 /// </summary>
 /// <remarks>
 /// Enabled, not forced: the owner (the migration role) stays exempt, and so do the <c>SECURITY DEFINER</c> functions,

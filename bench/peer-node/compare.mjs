@@ -2,8 +2,8 @@
 // JSON body with its field order and item order), and the statuses of the failures (no token, malformed token,
 // unknown session, another workspace's id, a malformed id, a limit out of range).
 //   node compare.mjs <api base url> <peer base url> <tokens.txt> [sessions (10)]
-// Exit code 0 when everything matched. The `next` cursors are compared decoded (base64url JSON); they are also
-// reported when their bytes differ (the API's serializer escapes ' " + < > & and non-ASCII, JSON.stringify does not).
+// Exit code 0 when everything matched. The `next` cursors are compared by presence only: the API's are protected
+// (encrypted and authenticated, docs/api.md), the peer's are plain base64url JSON.
 import { readFileSync } from 'node:fs';
 
 const [api, peer, tokensFile, countArg] = process.argv.slice(2);
@@ -17,7 +17,6 @@ const picked = Array.from({ length: count }, (_, i) => tokens[Math.floor((i * to
 
 let failures = 0;
 let checks = 0;
-let cursorBytesDiffer = 0;
 const fail = (what, detail) => { failures++; console.log(`DIFF ${what}: ${detail}`); };
 
 async function get(base, path, token) {
@@ -31,9 +30,7 @@ async function get(base, path, token) {
   };
 }
 
-const decodeCursor = (next) => (next == null ? next : JSON.parse(Buffer.from(next, 'base64url').toString('utf8')));
-
-/** Same status and content type; for a 200, the same JSON (field order included) apart from the cursor's bytes. */
+/** Same status and content type; for a 200, the same JSON (field order included), a cursor where the other has one. */
 async function compare(what, path, header) {
   checks++;
   const [a, b] = await Promise.all([get(api, path, header), get(peer, path, header)]);
@@ -51,9 +48,8 @@ async function compare(what, path, header) {
   }
   const [ja, jb] = [JSON.parse(a.text), JSON.parse(b.text)];
   if ('next' in ja || 'next' in jb) {
-    if (ja.next !== jb.next) cursorBytesDiffer++;
-    ja.next = decodeCursor(ja.next);
-    jb.next = decodeCursor(jb.next);
+    ja.next = typeof ja.next === 'string' ? 'cursor' : ja.next;
+    jb.next = typeof jb.next === 'string' ? 'cursor' : jb.next;
   }
   const [sa, sb] = [JSON.stringify(ja), JSON.stringify(jb)];
   if (sa !== sb) {
@@ -88,6 +84,5 @@ await compare('S2 malformed workspace id', contactsOf('no!'), `Bearer ${first}`)
 await compare('S2 limit=0', `/api/workspaces/${firstWorkspace}/contacts?limit=0`, `Bearer ${first}`);
 await compare('S2 limit=101', `/api/workspaces/${firstWorkspace}/contacts?limit=101`, `Bearer ${first}`);
 
-console.log(`${checks} comparisons over ${count} sessions: ${failures === 0 ? 'identical' : `${failures} differences`}` +
-  ` (cursor bytes differed in ${cursorBytesDiffer}, compared decoded)`);
+console.log(`${checks} comparisons over ${count} sessions: ${failures === 0 ? 'identical' : `${failures} differences`}`);
 process.exit(failures === 0 ? 0 : 1);

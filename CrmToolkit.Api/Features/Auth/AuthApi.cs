@@ -44,7 +44,8 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.register");
-        passwords.ThrowIfBusy();
+        var client = httpContext.ClientAddress();
+        passwords.ThrowIfBusy(client);
         var email = TextInput.Clean(request.Email);
         if (throttle.BlockedFor(email) is { } wait)
         {
@@ -57,7 +58,7 @@ public static class AuthApi
             Id = Guid.CreateVersion7(),
             Email = email,
             Name = name,
-            PasswordHash = await passwords.HashAsync(request.Password, cancellationToken),
+            PasswordHash = await passwords.HashAsync(request.Password, client, cancellationToken),
         };
 
         await using var db = contexts.CreateDbContext(WorkspaceId.New(), user.Id);
@@ -90,10 +91,11 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         using var activity = CrmTelemetry.ActivitySource.StartActivity("crm.auth.login");
-        passwords.ThrowIfBusy();
+        var client = httpContext.ClientAddress();
+        passwords.ThrowIfBusy(client);
         var email = TextInput.Clean(request.Email);
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
-        var (attemptId, blockedFor) = await throttle.BeginAsync(db, email, cancellationToken);
+        var (attemptId, blockedFor) = await throttle.BeginAsync(db, email, client, cancellationToken);
         if (blockedFor is { } wait)
         {
             return LoginResult(activity, telemetry, "throttled", AuthRateLimiting.TooManyRequests(httpContext, wait));
@@ -103,7 +105,7 @@ public static class AuthApi
         PasswordVerificationResult verification;
         try
         {
-            verification = await passwords.VerifyAsync(user?.PasswordHash, request.Password, cancellationToken);
+            verification = await passwords.VerifyAsync(user?.PasswordHash, request.Password, client, cancellationToken);
         }
         catch (PasswordHashingBusyException)
         {
@@ -138,7 +140,7 @@ public static class AuthApi
         await using var workspaceDb = contexts.CreateDbContext(membership?.WorkspaceId ?? WorkspaceId.New(), user.UserId);
         if (verification == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            var rehashed = await passwords.HashAsync(request.Password, cancellationToken);
+            var rehashed = await passwords.HashAsync(request.Password, client, cancellationToken);
             await workspaceDb.Users.Where(u => u.Id == user.UserId)
                 .ExecuteUpdateAsync(u => u.SetProperty(x => x.PasswordHash, rehashed), cancellationToken);
         }
@@ -185,10 +187,12 @@ public static class AuthApi
 
         var userId = user.GetUserId();
         await using var targetDb = contexts.CreateDbContext(target, userId);
-        var memberships = await CrossWorkspace.MyWorkspacesAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken);
-        if (memberships.Find(m => m.WorkspaceId == target) is not { } membership)
+        if (await CrossWorkspace.MyMembershipAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), target, cancellationToken) is not { } membership)
         {
-            return TypedResults.NotFound();
+            // The lookup is keyed on the calling session: it finds nothing once a parallel switch ended that session.
+            return await CrossWorkspace.SessionEndedAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken)
+                ? TypedResults.Challenge()
+                : TypedResults.NotFound();
         }
 
         var session = await sessions.ReplaceAsync(targetDb, user, first: null, cancellationToken);

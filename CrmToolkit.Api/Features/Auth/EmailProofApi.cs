@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.Api.Infrastructure.Validation;
@@ -108,7 +109,7 @@ public static class EmailProofApi
         CancellationToken cancellationToken)
     {
         var email = TextInput.Clean(request.Email);
-        var address = httpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = httpContext.ClientAddress();
         var settings = options.Value;
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
@@ -151,6 +152,7 @@ public static class EmailProofApi
     private static async Task<Results<NoContent, ProblemHttpResult>> ConfirmPasswordReset(
         ConfirmPasswordResetRequest request,
         IDbContextFactory<CrmDbContext> pool,
+        HttpContext httpContext,
         Passwords passwords,
         CancellationToken cancellationToken)
     {
@@ -159,8 +161,9 @@ public static class EmailProofApi
             return InvalidToken();
         }
 
-        passwords.ThrowIfBusy();
-        var passwordHash = await passwords.HashAsync(request.Password, cancellationToken);
+        var client = httpContext.ClientAddress();
+        passwords.ThrowIfBusy(client);
+        var passwordHash = await passwords.HashAsync(request.Password, client, cancellationToken);
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
         return await CrossWorkspace.ResetPasswordAsync(db, hash, passwordHash, cancellationToken) is null
             ? InvalidToken()

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Api.Infrastructure.Idempotency;
 using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
@@ -23,7 +24,7 @@ public static class ContactsApi
         var group = workspace.MapGroup("/contacts").WithTags("Contacts");
 
         group.MapGet("/", ListContacts);
-        group.MapPost("/", CreateContact);
+        group.MapPost("/", CreateContact).WithIdempotency();
         group.MapGet("/{contactId:guid}", GetContact).WithName("GetContact");
         group.MapPatch("/{contactId:guid}", UpdateContact);
         group.MapDelete("/{contactId:guid}", DeleteContact).RequireAuthorization(WorkspacePolicies.Admin);
@@ -36,11 +37,13 @@ public static class ContactsApi
     /// contacts_workspace_name_idx. <c>q</c> matches the start of first name, last name, email or company.
     /// </summary>
     private static async Task<Results<Ok<ContactsPage>, ValidationProblem>> ListContacts(
-        CrmDbContext db, CancellationToken cancellationToken,
+        CrmDbContext db, ClaimsPrincipal user, KeysetCursor cursors, CancellationToken cancellationToken,
         [MaxLength(100), PlainText] string? q = null, [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
+        var workspace = user.GetWorkspaceId().Value;
         Cursor? cursor = null;
-        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.FirstName is not null))
+        // One list with or without q: a page resumes after the same sort key.
+        if (after is not null && !cursors.TryDecode("contacts", workspace, after, out cursor, c => c.FirstName is not null))
         {
             return KeysetCursor.Invalid();
         }
@@ -53,7 +56,7 @@ public static class ContactsApi
         if (rows.Count > size)
         {
             rows.RemoveAt(size);
-            next = KeysetCursor.Encode(Cursor.From(rows[^1]));
+            next = cursors.Encode("contacts", workspace, Cursor.From(rows[^1]));
         }
 
         return TypedResults.Ok(new ContactsPage(rows, next));

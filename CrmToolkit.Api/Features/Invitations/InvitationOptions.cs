@@ -14,4 +14,8 @@ public sealed class InvitationOptions
     /// <summary>Invitations a workspace may create per hour (replacing one counts too); beyond, 429 with <c>Retry-After</c>.</summary>
     [Range(1, 100_000)]
     public int PerWorkspacePerHour { get; set; } = 50;
+
+    /// <summary>Invitations one user may create per hour across all workspaces; beyond, 429 with <c>Retry-After</c>.</summary>
+    [Range(1, 100_000)]
+    public int PerInviterPerHour { get; set; } = 100;
 }

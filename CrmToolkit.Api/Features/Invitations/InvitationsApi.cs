@@ -3,6 +3,7 @@ using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.Api.Infrastructure.Idempotency;
 using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.Api.Infrastructure.Validation;
 using CrmToolkit.Data;
@@ -25,7 +26,7 @@ public static class InvitationsApi
     {
         var group = workspace.MapGroup("/invitations").WithTags("Invitations").RequireAuthorization(WorkspacePolicies.Admin);
 
-        group.MapPost("/", CreateInvitation).RequireAuthorization(WorkspacePolicies.VerifiedEmail);
+        group.MapPost("/", CreateInvitation).RequireAuthorization(WorkspacePolicies.VerifiedEmail).WithIdempotency();
         group.MapGet("/", ListInvitations);
         group.MapDelete("/{invitationId:guid}", RevokeInvitation);
 
@@ -64,10 +65,8 @@ public static class InvitationsApi
         var email = TextInput.Clean(request.Email);
         var inviter = caller.GetUserId();
         var inviterName = caller.Required(CrmClaimTypes.Name);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.LockWorkspaceAsync(ct);
 
             var callerRole = await db.WorkspaceMembers.Where(m => m.UserId == inviter).Select(m => (WorkspaceRole?)m.Role).SingleOrDefaultAsync(ct);
@@ -96,6 +95,17 @@ public static class InvitationsApi
                 return AuthRateLimiting.TooManyRequests(httpContext, lastHour[^1] + TimeSpan.FromHours(1) - now);
             }
 
+            // The inviter's own allowance, across every workspace: fresh workspaces add none. Counted under the
+            // inviter's row lock (after the workspace's, as everywhere), so parallel invitations from several
+            // workspaces cannot slip past it.
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id = {inviter} FOR NO KEY UPDATE", ct);
+            var perInviter = options.Value.PerInviterPerHour;
+            var sentLastHour = await CrossWorkspace.MyRecentInvitationsAsync(db, caller.GetWorkspaceId(), caller.GetSessionId(), hourAgo, perInviter, ct);
+            if (sentLastHour.Count >= perInviter)
+            {
+                return AuthRateLimiting.TooManyRequests(httpContext, sentLastHour[^1] + TimeSpan.FromHours(1) - now);
+            }
+
             await db.Invitations
                 .Where(i => i.Status == InvitationStatus.Pending && CrmDbContext.EmailKey(i.Email) == CrmDbContext.EmailKey(email))
                 .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, InvitationStatus.Replaced).SetProperty(x => x.AnsweredAt, now), ct);
@@ -104,7 +114,6 @@ public static class InvitationsApi
             // The same mail whether or not an account has the address, so the answer tells nobody who has one.
             db.MailOutbox.Add(Mails.Invitation(email, caller.Required(CrmClaimTypes.WorkspaceName), inviterName, role, invitation.ExpiresAt));
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
 
             return TypedResults.Created(
                 $"/api/workspaces/{invitation.WorkspaceId}/invitations/{invitation.Id}",
@@ -115,11 +124,14 @@ public static class InvitationsApi
 
     /// <summary>Pending, unexpired invitations, oldest first (the first to expire), in keyset pages.</summary>
     private static async Task<Results<Ok<InvitationsPage>, ValidationProblem>> ListInvitations(
-        CrmDbContext db, TimeProvider time, CancellationToken cancellationToken,
+        CrmDbContext db, ClaimsPrincipal user, KeysetCursor cursors, TimeProvider time, CancellationToken cancellationToken,
         [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
+        var workspace = user.GetWorkspaceId().Value;
         Cursor? cursor = null;
-        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.Id != Guid.Empty))
+        // Issued times are UTC, as PostgreSQL returns them (Npgsql binds no other offset).
+        if (after is not null
+            && !cursors.TryDecode("invitations", workspace, after, out cursor, c => c.Id != Guid.Empty && c.CreatedAt.Offset == TimeSpan.Zero))
         {
             return KeysetCursor.Invalid();
         }
@@ -145,7 +157,7 @@ public static class InvitationsApi
         if (rows.Count > size)
         {
             rows.RemoveAt(size);
-            next = KeysetCursor.Encode(new Cursor(rows[^1].CreatedAt, rows[^1].Id));
+            next = cursors.Encode("invitations", workspace, new Cursor(rows[^1].CreatedAt, rows[^1].Id));
         }
 
         return TypedResults.Ok(new InvitationsPage(rows, next));
@@ -184,6 +196,13 @@ public static class InvitationsApi
     {
         if (await FindMineAsync(db, user, invitationId, cancellationToken) is not { } invitation)
         {
+            // The lookup is keyed on the calling session: once a parallel switch or accept ended it, a 401 like any
+            // ended session's; otherwise unknown, expired, answered, revoked, void or not the caller's: 404.
+            if (await CrossWorkspace.SessionEndedAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken))
+            {
+                return TypedResults.Challenge();
+            }
+
             return TypedResults.NotFound();
         }
 
@@ -203,7 +222,11 @@ public static class InvitationsApi
         }, cancellationToken);
         if (session is null)
         {
-            return taken ? TypedResults.Challenge() : TypedResults.NotFound(); // taken: the calling session ended meanwhile
+            // Taken by us, yet refused: the calling session ended meanwhile. Not taken: answered meanwhile, maybe by a
+            // parallel accept with this very session, which then ended it: that is the 401 too.
+            return taken || await CrossWorkspace.SessionEndedAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken)
+                ? TypedResults.Challenge()
+                : TypedResults.NotFound();
         }
 
         var workspace = await target.Workspaces.AsNoTracking().SingleAsync(w => w.Id == invitation.WorkspaceId, cancellationToken);
@@ -213,7 +236,7 @@ public static class InvitationsApi
             UserResponse.From(user), WorkspaceResponse.From(workspace), invitation.Role, SessionResponse.From(session)));
     }
 
-    private static async Task<Results<NoContent, NotFound>> Decline(
+    private static async Task<Results<NoContent, NotFound, ChallengeHttpResult>> Decline(
         Guid invitationId,
         ClaimsPrincipal user,
         CrmDbContext db,
@@ -223,6 +246,13 @@ public static class InvitationsApi
     {
         if (await FindMineAsync(db, user, invitationId, cancellationToken) is not { } invitation)
         {
+            // The lookup is keyed on the calling session: once a parallel switch or accept ended it, a 401 like any
+            // ended session's; otherwise unknown, expired, answered, revoked, void or not the caller's: 404.
+            if (await CrossWorkspace.SessionEndedAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken))
+            {
+                return TypedResults.Challenge();
+            }
+
             return TypedResults.NotFound();
         }
 

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
+using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,10 +25,36 @@ public static class MeApi
         return group;
     }
 
-    private static async Task<Ok<List<MyWorkspaceResponse>>> MyWorkspaces(
-        ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// The user's workspaces in keyset pages, most recently joined first, then by id. The cursor belongs to the user, not
+    /// to the session's workspace: it still pages after a switch.
+    /// </summary>
+    private static async Task<Results<Ok<MyWorkspacesPage>, ValidationProblem>> MyWorkspaces(
+        ClaimsPrincipal user, CrmDbContext db, KeysetCursor cursors, CancellationToken cancellationToken,
+        [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
-        var memberships = await CrossWorkspace.MyWorkspacesAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken);
-        return TypedResults.Ok(memberships.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m), m.Role, m.JoinedAt)));
+        var owner = user.GetUserId().ToString();
+        Cursor? cursor = null;
+        // Issued times are UTC, as PostgreSQL returns them (Npgsql binds no other offset).
+        if (after is not null
+            && !cursors.TryDecode("me-workspaces", owner, after, out cursor, c => c.JoinedAt.Offset == TimeSpan.Zero && c.WorkspaceId != default))
+        {
+            return KeysetCursor.Invalid();
+        }
+
+        var size = limit ?? KeysetCursor.DefaultPageSize;
+        var rows = await CrossWorkspace.MyWorkspacesPageAsync(
+            db, user.GetWorkspaceId(), user.GetSessionId(), cursor is null ? null : (cursor.JoinedAt, cursor.WorkspaceId), size + 1, cancellationToken);
+        string? next = null;
+        if (rows.Count > size)
+        {
+            rows.RemoveAt(size);
+            next = cursors.Encode("me-workspaces", owner, new Cursor(rows[^1].JoinedAt, rows[^1].WorkspaceId));
+        }
+
+        return TypedResults.Ok(new MyWorkspacesPage(rows.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m), m.Role, m.JoinedAt)), next));
     }
+
+    /// <summary>Where a page ended: the last membership's join time and workspace id.</summary>
+    private sealed record Cursor(DateTimeOffset JoinedAt, WorkspaceId WorkspaceId);
 }

@@ -31,18 +31,19 @@ public static class MembersApi
 
     /// <summary>Keyset pages ordered by email (unique); <c>after</c> is the opaque <c>next</c> of the previous page.</summary>
     private static async Task<Results<Ok<MembersPage>, ValidationProblem>> ListMembers(
-        CrmDbContext db, CancellationToken cancellationToken,
+        CrmDbContext db, ClaimsPrincipal user, KeysetCursor cursors, CancellationToken cancellationToken,
         [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
+        var workspace = user.GetWorkspaceId().Value;
         Cursor? cursor = null;
-        if (after is not null && !KeysetCursor.TryDecode(after, out cursor, c => c.Email is { Length: > 0 }))
+        if (after is not null && !cursors.TryDecode("members", workspace, after, out cursor, c => c.Email is { Length: > 0 }))
         {
             return KeysetCursor.Invalid();
         }
 
         var size = limit ?? KeysetCursor.DefaultPageSize;
         var rows = await MemberRows(db, afterEmail: cursor?.Email, take: size + 1).ToListAsync(cancellationToken);
-        var next = rows.Count > size ? KeysetCursor.Encode(new Cursor(rows[size - 1].Email)) : null;
+        var next = rows.Count > size ? cursors.Encode("members", workspace, new Cursor(rows[size - 1].Email)) : null;
         return TypedResults.Ok(new MembersPage(rows.Take(size).ToList(), next));
     }
 

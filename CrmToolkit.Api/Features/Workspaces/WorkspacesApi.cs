@@ -7,6 +7,7 @@ using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Features.Workspaces;
 
@@ -25,12 +26,18 @@ public static class WorkspacesApi
         return workspace;
     }
 
-    /// <summary>The creator becomes owner and gets a session in the new workspace.</summary>
-    private static async Task<Results<Created<CreatedWorkspaceResponse>, ValidationProblem>> CreateWorkspace(
+    /// <summary>
+    /// The creator becomes owner and gets a session in the new workspace. At most <see cref="WorkspaceOptions.PerUserPerHour"/>
+    /// an hour per user, counted under the user row's lock so that parallel requests cannot slip past it.
+    /// </summary>
+    private static async Task<Results<Created<CreatedWorkspaceResponse>, ValidationProblem, ProblemHttpResult>> CreateWorkspace(
         CreateWorkspaceRequest request,
         ClaimsPrincipal user,
+        HttpContext httpContext,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
+        IOptions<WorkspaceOptions> options,
+        TimeProvider time,
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
@@ -49,16 +56,38 @@ public static class WorkspacesApi
         }
 
         var userId = user.GetUserId();
+        var allowance = options.Value.PerUserPerHour;
         await using var db = contexts.CreateDbContext(id, userId);
-        var workspace = OwnedWorkspace.Add(db, TextInput.Clean(request.Name), TextInput.Multiline(request.Description), userId);
-        var session = sessions.Add(db, userId);
-        await db.SaveChangesAsync(cancellationToken); // an id that is taken violates workspaces_pkey: 409
+        var created = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id = {userId} FOR NO KEY UPDATE", ct);
+            var now = time.GetUtcNow();
+            var lastHour = await CrossWorkspace.MyRecentWorkspacesAsync(db, user.GetWorkspaceId(), user.GetSessionId(), now - TimeSpan.FromHours(1), allowance, ct);
+            if (lastHour.Count >= allowance)
+            {
+                return new Creation(null, null, lastHour[^1] + TimeSpan.FromHours(1) - now);
+            }
+
+            var workspace = OwnedWorkspace.Add(db, TextInput.Clean(request.Name), TextInput.Multiline(request.Description), userId);
+            var session = sessions.Add(db, userId);
+            await db.SaveChangesAsync(ct); // an id that is taken violates workspaces_pkey: 409
+            await transaction.CommitAsync(ct);
+            return new Creation(workspace, session, null);
+        }, cancellationToken);
+        if (created is not (Workspace workspace, IssuedSession session, _))
+        {
+            return AuthRateLimiting.TooManyRequests(httpContext, created.RetryAfter!.Value);
+        }
 
         telemetry.WorkspaceCreated();
         telemetry.SessionCreated("workspace_created");
         return TypedResults.Created($"/api/workspaces/{id}",
             new CreatedWorkspaceResponse(WorkspaceResponse.From(workspace), WorkspaceRole.Owner, SessionResponse.From(session)));
     }
+
+    private sealed record Creation(Workspace? Workspace, IssuedSession? Session, TimeSpan? RetryAfter);
 
     private static Ok<WorkspaceResponse> GetWorkspace(ClaimsPrincipal user) =>
         TypedResults.Ok(WorkspaceResponse.From(user));

@@ -14,9 +14,16 @@ public sealed class AuthRateLimitOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RequestWindow { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Failed logins per account per <see cref="AccountWindow"/>.</summary>
+    /// <summary>Failed logins per account from one client address per <see cref="AccountWindow"/>: then that address waits.</summary>
     [Range(1, 10_000)]
-    public int FailedLoginsPerAccount { get; set; } = 10;
+    public int FailedLoginsPerAddress { get; set; } = 10;
+
+    /// <summary>
+    /// Failed logins per account from all addresses together per <see cref="AccountWindow"/>: a ceiling well above
+    /// <see cref="FailedLoginsPerAddress"/>, so that strangers cannot lock the owner out, but a botnet cannot guess forever.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int FailedLoginsPerAccount { get; set; } = 100;
 
     /// <summary>Registration attempts per email per <see cref="AccountWindow"/>.</summary>
     [Range(1, 10_000)]

@@ -22,7 +22,7 @@ public static class AuthRateLimiting
             {
                 var options = context.RequestServices.GetRequiredService<IOptions<AuthRateLimitOptions>>().Value;
                 return RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    context.ClientAddress(),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = options.RequestsPerAddress, Window = options.RequestWindow, QueueLimit = 0 });
             });
             limiter.OnRejected = (context, cancellationToken) =>

@@ -1,57 +1,44 @@
 using CrmToolkit.Data;
-using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
 /// <summary>
-/// Failed logins per account, counted in the database (<c>login_failures</c>), so that the limit holds across
-/// every API instance: N replicas must not mean N times the guesses. Each attempt is recorded <em>before</em>
-/// the password is checked and counted with every attempt committed before it, so parallel guesses cannot
-/// slip past the limit either: the attempt that commits (limit + 1)th sees at least limit + 1 rows. A
-/// successful login removes its own row; a failed one stays for the window. The key is the database's
-/// <c>crm_login_failure_key</c>: the email compared as every lookup compares it (PostgreSQL's <c>lower</c>), hashed, so
-/// the table keeps no typed login in clear.
+/// Failed logins per account and client address, and per account across addresses, counted in the database
+/// (<c>login_failures</c>) so that the limits hold across every API instance. Ten failures from one address block that
+/// address for that account, while the owner still signs in from another; a much higher ceiling over all addresses
+/// stops a distributed guesser. Each attempt is recorded <em>before</em> the password is checked, under a lock on the
+/// account, so parallel guesses count one after another; a successful login forgets its own attempt. The table is
+/// reachable only through the database functions this calls (it has row-level security and no policy), and keeps the
+/// email only as <c>crm_login_failure_key</c>'s hash.
 /// </summary>
 public sealed class FailedLoginThrottle(IOptions<AuthRateLimitOptions> options, TimeProvider time)
 {
-    /// <summary>Records the attempt; returns its id, or how long to wait when the account is over its limit.</summary>
-    public async Task<(long AttemptId, TimeSpan? BlockedFor)> BeginAsync(CrmDbContext db, string email, CancellationToken cancellationToken)
+    /// <summary>Records the attempt; returns its id, or how long this address must wait for this account.</summary>
+    public async Task<(long AttemptId, TimeSpan? BlockedFor)> BeginAsync(CrmDbContext db, string email, string clientAddress, CancellationToken cancellationToken)
     {
-        var key = await db.Database.SqlQuery<string>($"SELECT crm_login_failure_key({email}) AS \"Value\"").SingleAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var attempt = new LoginFailure { AccountKey = key, FailedAt = now };
-        db.LoginFailures.Add(attempt);
-        await db.SaveChangesAsync(cancellationToken);
-
-        var limit = options.Value.FailedLoginsPerAccount;
-        var since = now - options.Value.AccountWindow;
-        var recent = await db.LoginFailures
-            .Where(f => f.AccountKey == key && f.FailedAt > since)
-            .OrderByDescending(f => f.FailedAt)
-            .Select(f => f.FailedAt)
-            .Take(limit + 1)
-            .ToListAsync(cancellationToken);
-        if (recent.Count <= limit)
-        {
-            return (attempt.Id, null);
-        }
-
-        await ForgetAsync(db, attempt.Id, cancellationToken); // a refused attempt is not a guess
-        // recent[0] is this attempt; the next one is let through once recent[limit], the oldest of the last `limit`
-        // failures, has left the window.
-        return (attempt.Id, recent[limit] + options.Value.AccountWindow - now);
+        var settings = options.Value;
+        var attempt = await db.Database.SqlQuery<LoginAttempt>($"""
+            SELECT attempt_id AS "AttemptId", retry_after AS "RetryAfter"
+              FROM crm_begin_login_attempt({email}, {clientAddress}, {time.GetUtcNow()}, {settings.AccountWindow},
+                                           {settings.FailedLoginsPerAddress}, {settings.FailedLoginsPerAccount})
+            """).SingleAsync(cancellationToken);
+        return (attempt.AttemptId, attempt.RetryAfter);
     }
 
     /// <summary>The attempt was not a failure (the password was right, or it was refused or never checked): forget it.</summary>
     public Task ForgetAsync(CrmDbContext db, long attemptId, CancellationToken cancellationToken) =>
-        db.LoginFailures.Where(f => f.Id == attemptId).ExecuteDeleteAsync(cancellationToken);
+        db.Database.ExecuteSqlAsync($"SELECT crm_forget_login_attempt({attemptId})", cancellationToken);
 
     /// <summary>For the purge job: forgets failures older than the window.</summary>
-    public Task<int> ForgetExpiredAsync(CrmDbContext db, CancellationToken cancellationToken)
+    public Task<int> ForgetExpiredAsync(CrmDbContext db, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<int>($"SELECT crm_purge_login_failures({time.GetUtcNow() - options.Value.AccountWindow}) AS \"Value\"")
+            .SingleAsync(cancellationToken);
+
+    private sealed class LoginAttempt
     {
-        var before = time.GetUtcNow() - options.Value.AccountWindow;
-        return db.LoginFailures.Where(f => f.FailedAt <= before).ExecuteDeleteAsync(cancellationToken);
+        public long AttemptId { get; init; }
+        public TimeSpan? RetryAfter { get; init; }
     }
 }

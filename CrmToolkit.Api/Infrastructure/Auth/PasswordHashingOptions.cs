@@ -27,4 +27,11 @@ public sealed class PasswordHashingOptions
     /// </summary>
     [Range(1, 10_000)]
     public int? QueueLength { get; set; }
+
+    /// <summary>
+    /// Hashes one client address may have waiting: a few flooding addresses cannot fill the whole queue, and each waits
+    /// its turn behind the others (round robin), so a login from another address is served within a few hashes.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int QueuedPerAddress { get; set; } = 8;
 }

@@ -1,24 +1,33 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 
 /// <summary>
-/// Runs password hashes (a large fraction of a core each) off the request threads: a queue of bounded length served
-/// by <see cref="PasswordHashingOptions.MaxConcurrent"/> dedicated threads at the lowest CPU priority. Requests that
-/// need no hash (every authenticated one) therefore keep the CPU under a storm of logins, which wait in the queue or,
-/// beyond it, get a 503 at once (<see cref="PasswordHashingBusyException"/>). With nothing else to do, the threads
+/// Runs password hashes (a large fraction of a core each) off the request threads, on
+/// <see cref="PasswordHashingOptions.MaxConcurrent"/> dedicated threads at the lowest CPU priority, so requests that
+/// need no hash (every authenticated one) keep the CPU under a storm of logins. Waiting hashes queue per client address
+/// and the threads take one from each address in turn (round robin): a few addresses that flood login wait behind
+/// each other, while a login from any other address waits for at most one hash of each. An address may queue
+/// <see cref="PasswordHashingOptions.QueuedPerAddress"/> hashes and all together <see cref="PasswordHashingOptions.QueueLength"/>;
+/// beyond either, a 503 at once (<see cref="PasswordHashingBusyException"/>). With nothing else to do, the threads
 /// hash at full speed.
 /// </summary>
 public sealed partial class PasswordHashingQueue : IDisposable
 {
-    private readonly BlockingCollection<Action> _work;
+    private readonly object _gate = new(); // Monitor.Wait and Pulse need an object lock
+    private readonly Dictionary<string, Queue<Action>> _waiting = [];
+    private readonly Queue<string> _turns = new(); // the addresses with work waiting, in the order they are served
+    private readonly int _capacity;
+    private readonly int _perAddress;
     private readonly Thread[] _threads;
+    private int _count;
+    private bool _stopping;
 
     public PasswordHashingQueue(IOptions<PasswordHashingOptions> options)
     {
-        _work = new BlockingCollection<Action>(options.Value.QueueLength ?? PasswordHashingOptions.QueuedPerThread * options.Value.MaxConcurrent);
+        _capacity = options.Value.QueueLength ?? PasswordHashingOptions.QueuedPerThread * options.Value.MaxConcurrent;
+        _perAddress = Math.Min(options.Value.QueuedPerAddress, _capacity);
         _threads = [.. Enumerable.Range(0, options.Value.MaxConcurrent).Select(_ => new Thread(Serve) { IsBackground = true, Name = "Password hashing" })];
         foreach (var thread in _threads)
         {
@@ -26,22 +35,25 @@ public sealed partial class PasswordHashingQueue : IDisposable
         }
     }
 
-    /// <summary>Refuses at once, before a request does any other work, when the queue is full.</summary>
-    public void ThrowIfFull()
+    /// <summary>Refuses at once, before a request does any other work, when the queue or the address's share of it is full.</summary>
+    public void ThrowIfFull(string address)
     {
-        if (_work.Count >= _work.BoundedCapacity)
+        lock (_gate)
         {
-            throw new PasswordHashingBusyException();
+            if (IsFull(address))
+            {
+                throw new PasswordHashingBusyException();
+            }
         }
     }
 
-    /// <summary>Queues <paramref name="hash"/>; its result, or a <see cref="PasswordHashingBusyException"/> when the queue is full.</summary>
-    public Task<T> RunAsync<T>(Func<T> hash, CancellationToken cancellationToken)
+    /// <summary>Queues <paramref name="hash"/> for <paramref name="address"/>; its result, or a <see cref="PasswordHashingBusyException"/> when full.</summary>
+    public Task<T> RunAsync<T>(string address, Func<T> hash, CancellationToken cancellationToken)
     {
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queued = _work.TryAdd(() =>
+        void Work()
         {
-            if (_work.IsAddingCompleted || cancellationToken.IsCancellationRequested)
+            if (_stopping || cancellationToken.IsCancellationRequested)
             {
                 result.TrySetCanceled(cancellationToken); // the client or the host is going: spend nothing on it
                 return;
@@ -55,27 +67,84 @@ public sealed partial class PasswordHashingQueue : IDisposable
             {
                 result.TrySetException(ex);
             }
-        });
-        return queued ? result.Task : Task.FromException<T>(new PasswordHashingBusyException());
+        }
+
+        lock (_gate)
+        {
+            if (_stopping || IsFull(address))
+            {
+                return Task.FromException<T>(new PasswordHashingBusyException());
+            }
+
+            if (!_waiting.TryGetValue(address, out var queue))
+            {
+                _waiting[address] = queue = new Queue<Action>();
+                _turns.Enqueue(address);
+            }
+
+            queue.Enqueue(Work);
+            _count++;
+            Monitor.Pulse(_gate);
+        }
+
+        return result.Task;
     }
 
     public void Dispose()
     {
-        _work.CompleteAdding();
-        foreach (var thread in _threads)
+        lock (_gate)
         {
-            thread.Join(); // queued work sees IsAddingCompleted and is cancelled; at most the hashes in progress finish
+            _stopping = true;
+            Monitor.PulseAll(_gate);
         }
 
-        _work.Dispose();
+        foreach (var thread in _threads)
+        {
+            thread.Join(); // queued work sees _stopping and is cancelled; at most the hashes in progress finish
+        }
     }
+
+    private bool IsFull(string address) =>
+        _count >= _capacity || (_waiting.TryGetValue(address, out var queue) && queue.Count >= _perAddress);
 
     private void Serve()
     {
         LowerThisThreadsPriority();
-        foreach (var work in _work.GetConsumingEnumerable())
+        while (Next() is { } work)
         {
             work();
+        }
+    }
+
+    // The next address's oldest hash, which then goes to the back of the line if it has more; null once stopping and empty.
+    private Action? Next()
+    {
+        lock (_gate)
+        {
+            while (_count == 0)
+            {
+                if (_stopping)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_gate);
+            }
+
+            var address = _turns.Dequeue();
+            var queue = _waiting[address];
+            var work = queue.Dequeue();
+            _count--;
+            if (queue.Count > 0)
+            {
+                _turns.Enqueue(address);
+            }
+            else
+            {
+                _waiting.Remove(address);
+            }
+
+            return work;
         }
     }
 

@@ -35,18 +35,19 @@ public sealed class Passwords
     /// Refuses a registration or login before it does any other work when the hashing queue is full: in a storm, a
     /// refusal must cost next to nothing (no database work, no connection held).
     /// </summary>
-    public void ThrowIfBusy() => _queue.ThrowIfFull();
+    public void ThrowIfBusy(string clientAddress) => _queue.ThrowIfFull(clientAddress);
 
-    public Task<string> HashAsync(string password, CancellationToken cancellationToken) =>
-        _queue.RunAsync(() => _hasher.HashPassword(Nobody, password), cancellationToken);
+    /// <summary>Hashes <paramref name="password"/>, in <paramref name="clientAddress"/>'s turn (see <see cref="PasswordHashingQueue"/>).</summary>
+    public Task<string> HashAsync(string password, string clientAddress, CancellationToken cancellationToken) =>
+        _queue.RunAsync(clientAddress, () => _hasher.HashPassword(Nobody, password), cancellationToken);
 
     /// <summary>
     /// Verifies <paramref name="password"/> against <paramref name="hash"/>; for an email with no account
     /// (<c>null</c>), against a dummy hash, so that it takes as long and fails the same way. A hash that is not an
     /// Identity hash (another tool's, or garbage) verifies as a plain failure, never a 500.
     /// </summary>
-    public Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, CancellationToken cancellationToken) =>
-        _queue.RunAsync(() =>
+    public Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, string clientAddress, CancellationToken cancellationToken) =>
+        _queue.RunAsync(clientAddress, () =>
         {
             try
             {

@@ -195,7 +195,7 @@ public sealed class AuthTests(AppFixture app) : IDisposable
     }
 
     [Fact]
-    public async Task TenFailedLoginsLockTheAccountWithRetryAfter()
+    public async Task TenFailedLoginsFromOneAddressBlockThatAddressWhileTheOwnerSignsInFromAnother()
     {
         var user = await _client.RegisterAsync();
         for (var i = 0; i < 10; i++)
@@ -204,24 +204,27 @@ public sealed class AuthTests(AppFixture app) : IDisposable
                 .ReadProblemAsync(HttpStatusCode.Unauthorized);
         }
 
-        // Even the right password is refused now, and from another address too: the limit is per account.
-        using var other = app.NewClient();
-        var response = await other.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password });
-
+        // Even the right password is refused from that address now...
+        var response = await _client.PostAsync("/api/auth/login", new { email = user.Email.ToUpperInvariant(), password = user.Password });
         await response.ReadProblemAsync(HttpStatusCode.TooManyRequests);
         Assert.True(int.Parse(response.Headers.GetValues("Retry-After").Single()) > 0);
+
+        // ...but a stranger's guesses do not lock the owner out: from their own address they sign in.
+        using var owner = app.NewClient();
+        await (await owner.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadJsonAsync(HttpStatusCode.OK);
     }
 
     [Fact]
     public async Task ParallelGuessesCannotSlipPastTheFailedLoginLimit()
     {
         var user = await _client.RegisterAsync();
-        var clients = Enumerable.Range(0, 30).Select(_ => app.NewClient()).ToList();
 
-        var responses = await Task.WhenAll(clients.Select((c, i) =>
-            c.PostAsync("/api/auth/login", new { email = user.Email, password = $"guess {i}" })));
+        // Thirty at once from one address.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            _client.PostAsync("/api/auth/login", new { email = user.Email, password = $"guess {i}" })));
 
-        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
+        // 503: beyond the address's share of the hashing queue; never checked, so not a guess either.
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable }));
         var guesses = responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
         Assert.InRange(guesses, 0, 10); // all 30 may even be refused, when every insert lands before any count
 
@@ -234,7 +237,6 @@ public sealed class AuthTests(AppFixture app) : IDisposable
 
         Assert.Equal(10, guesses);
         await (await _client.PostAsync("/api/auth/login", new { email = user.Email, password = user.Password })).ReadProblemAsync(HttpStatusCode.TooManyRequests);
-        clients.ForEach(c => c.Dispose());
     }
 
     [Fact]
@@ -249,19 +251,26 @@ public sealed class AuthTests(AppFixture app) : IDisposable
     }
 
     [Fact]
-    public async Task TwoSwitchesWithOneTokenYieldOneSession()
+    public async Task ParallelSwitchesWithOneTokenYieldOneSessionAndTheLosersAre401()
     {
         var owner = await _client.RegisterAsync();
         var user = await _client.RegisterAsync();
         await _client.AddMemberAsync(owner, user, "member");
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
-            _client.PostAsync("/api/auth/switch", new { workspaceId = owner.WorkspaceId }, user.Token)));
+        for (var round = 0; round < 8; round++)
+        {
+            var token = await _client.LoginAsync(user, user.WorkspaceId);
+            var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+                _client.PostAsync("/api/auth/switch", new { workspaceId = owner.WorkspaceId }, token)));
 
-        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
-        // Whether the loser's session was gone before it was read or ended while it ran: the same challenge.
-        var refused = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Unauthorized);
-        Assert.Equal("Bearer", refused.Headers.WwwAuthenticate.ToString());
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+            // Whether the loser's session was gone before it was read or ended while it ran: the same challenge, never a 404.
+            Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r =>
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+                Assert.Equal("Bearer", r.Headers.WwwAuthenticate.ToString());
+            });
+        }
     }
 
     [Fact]

@@ -18,6 +18,32 @@ public sealed class InvitationTests(AppFixture app) : IDisposable
     private static string Invitations(Account a) => $"/api/workspaces/{a.WorkspaceId}/invitations";
 
     [Fact]
+    public async Task ParallelAcceptsWithOneSessionMakeOneMemberAndTheLosersAre401()
+    {
+        var owner = await _client.RegisterAsync();
+        var invitee = await _client.RegisterAsync();
+        for (var round = 0; round < 4; round++)
+        {
+            var workspace = await (await _client.PostAsync("/api/workspaces", new { name = $"Race {round}" }, owner.Token)).ReadJsonAsync(HttpStatusCode.Created);
+            var inviter = owner with
+            {
+                WorkspaceId = workspace.GetProperty("workspace").GetProperty("id").GetString()!,
+                Token = workspace.GetProperty("session").GetProperty("token").GetString()!,
+            };
+            var invitation = await _client.InviteAsync(inviter, invitee.Email, "member");
+            var token = await _client.LoginAsync(invitee, invitee.WorkspaceId);
+
+            var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+                _client.PostAsync($"/api/me/invitations/{invitation}/accept", null, token)));
+
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+            Assert.Equal(1L, await app.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM workspace_members WHERE workspace_id = $1 AND user_id = $2", inviter.WorkspaceId, invitee.UserId));
+        }
+    }
+
+    [Fact]
     public async Task TheOldAddMemberRouteIsGoneAndAddsNobody()
     {
         var owner = await _client.RegisterAsync();

@@ -42,6 +42,24 @@ public sealed class ProtocolTests(AppFixture app) : IDisposable
         await (await _client.SendAsync(request)).ReadProblemAsync(HttpStatusCode.UnsupportedMediaType);
     }
 
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("iso-8859-1")]
+    [InlineData("us-ascii")]
+    [InlineData("no-such-charset")]
+    public async Task AJsonBodyInACharsetOtherThanUtf8IsAnUnsupportedMediaTypeProblem(string charset)
+    {
+        var body = $$"""{"email":"charset-{{Guid.NewGuid():N}}@example.com","password":"correct horse battery","name":"Latin"}""";
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/register") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = charset };
+
+        await (await _client.SendAsync(request)).ReadProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        // Nothing was stored: the same body in UTF-8 registers.
+        var utf8 = new HttpRequestMessage(HttpMethod.Post, "/api/auth/register") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        await (await _client.SendAsync(utf8)).ReadJsonAsync(HttpStatusCode.Created);
+    }
+
     [Fact]
     public async Task ABodyOver64KbIsAContentTooLargeProblem()
     {

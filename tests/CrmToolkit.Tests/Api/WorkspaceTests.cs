@@ -135,12 +135,57 @@ public sealed class WorkspaceTests(AppFixture app) : IDisposable
         var user = await _client.RegisterAsync();
         await _client.AddMemberAsync(owner, user, "admin");
 
-        var list = await (await _client.GetAsync("/api/me/workspaces", user.Token)).ReadJsonAsync(HttpStatusCode.OK);
+        var page = await (await _client.GetAsync("/api/me/workspaces", user.Token)).ReadJsonAsync(HttpStatusCode.OK);
 
-        var entries = list.EnumerateArray()
+        var items = page.GetProperty("items");
+        var entries = items.EnumerateArray()
             .Select(e => (Id: e.GetProperty("workspace").GetProperty("id").GetString(), Role: e.GetProperty("role").GetString()))
             .ToList();
         Assert.Equal([(owner.WorkspaceId, "admin"), (user.WorkspaceId, "owner")], entries); // most recently joined first
-        Assert.All(list.EnumerateArray(), e => e.GetProperty("joinedAt").GetDateTimeOffset());
+        Assert.All(items.EnumerateArray(), e => e.GetProperty("joinedAt").GetDateTimeOffset());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, page.GetProperty("next").ValueKind);
+    }
+
+    [Fact]
+    public async Task MyWorkspacesArePagedByKeysetWithoutDuplicatesOrGaps()
+    {
+        var user = await _client.RegisterAsync();
+        var created = new List<string> { user.WorkspaceId };
+        for (var i = 0; i < 5; i++)
+        {
+            var body = await (await _client.PostAsync("/api/workspaces", new { name = $"Paged {i}" }, user.Token)).ReadJsonAsync(HttpStatusCode.Created);
+            created.Add(body.GetProperty("workspace").GetProperty("id").GetString()!);
+        }
+
+        var seen = new List<(string Id, DateTimeOffset JoinedAt)>();
+        var pages = 0;
+        string? next = null;
+        do
+        {
+            var page = await (await _client.GetAsync($"/api/me/workspaces?limit=2{(next is null ? "" : $"&after={next}")}", user.Token))
+                .ReadJsonAsync(HttpStatusCode.OK);
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            Assert.Equal(2, items.Count);
+            seen.AddRange(items.Select(e => (e.GetProperty("workspace").GetProperty("id").GetString()!, e.GetProperty("joinedAt").GetDateTimeOffset())));
+            next = page.GetProperty("next").GetString();
+            pages++;
+        }
+        while (next is not null && pages < 10);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(created.Order(StringComparer.Ordinal), seen.Select(s => s.Id).Order(StringComparer.Ordinal)); // none twice, none missing
+        Assert.Equal(seen.Select(s => s.JoinedAt).OrderDescending(), seen.Select(s => s.JoinedAt)); // most recently joined first
+    }
+
+    [Theory]
+    [InlineData("limit=0")]
+    [InlineData("limit=101")]
+    [InlineData("limit=abc")]
+    [InlineData("after=e30")] // base64url of {} : not a cursor
+    public async Task ABadPageOfMyWorkspacesIsABadRequest(string query)
+    {
+        var user = await _client.RegisterAsync();
+
+        await (await _client.GetAsync($"/api/me/workspaces?{query}", user.Token)).ReadProblemAsync(HttpStatusCode.BadRequest);
     }
 }

@@ -36,6 +36,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
                 Guid.NewGuid().ToString("N"), user, workspace);
             await app.Database.ExecuteAsync("INSERT INTO contacts (workspace_id, first_name, created_by) VALUES ($1, 'Someone', $2)", workspace, user);
             await app.Database.ExecuteAsync("INSERT INTO invitations (workspace_id, email, role, invited_by, expires_at) VALUES ($1, 'invitee@example.com', 'member', $2, now() + interval '1 day')", workspace, user);
+            await app.Database.ExecuteAsync("INSERT INTO idempotency_keys (workspace_id, id, user_id, key, route, request_hash, status_code) VALUES ($1, gen_random_uuid(), $2, 'k', 'POST /x', 'h', 201)", workspace, user);
             ids.Add((workspace, user));
         }
 
@@ -91,7 +92,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     {
         var (a, _, userA, _) = await TwoWorkspacesAsync();
         var tables = await WorkspaceTablesAsync();
-        Assert.Equal(["contacts", "invitations", "member_sign_ins", "sessions", "workspace_members"], tables); // a new table must join the inserts below
+        Assert.Equal(["contacts", "idempotency_keys", "invitations", "member_sign_ins", "sessions", "workspace_members"], tables); // a new table must join the inserts below
 
         await InWorkspaceAsync(_appRole, null, async connection =>
         {
@@ -110,6 +111,8 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
                 "INSERT INTO invitations (workspace_id, email, role, invited_by, expires_at) VALUES ($1, 'x@example.com', 'owner', $2, now())", a, userA));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
                 "INSERT INTO member_sign_ins (workspace_id, user_id) VALUES ($1, $2)", a, userA));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection,
+                "INSERT INTO idempotency_keys (workspace_id, id, user_id, key, route, request_hash, status_code) VALUES ($1, gen_random_uuid(), $2, 'k2', 'POST /x', 'h', 201)", a, userA));
             return 0;
         });
     }
@@ -238,8 +241,30 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         Assert.NotNull(await CrossWorkspace.FindSessionAsync(db, WorkspaceId.Parse(a), sessionId, default));
         Assert.Equal(userA, (await CrossWorkspace.FindLoginUserAsync(db, email, default))?.UserId);
         Assert.Equal(WorkspaceId.Parse(a), (await CrossWorkspace.LoginWorkspaceAsync(db, userA, null, default))?.WorkspaceId);
-        Assert.Single(await CrossWorkspace.MyWorkspacesAsync(db, WorkspaceId.Parse(a), sessionId, default));
+        var page = await CrossWorkspace.MyWorkspacesPageAsync(db, WorkspaceId.Parse(a), sessionId, after: null, take: 2, default);
+        Assert.Equal(WorkspaceId.Parse(a), Assert.Single(page).WorkspaceId);
+        Assert.Empty(await CrossWorkspace.MyWorkspacesPageAsync(db, WorkspaceId.Parse(a), sessionId, (page[0].JoinedAt, page[0].WorkspaceId), take: 2, default));
+        Assert.Equal(WorkspaceId.Parse(a), (await CrossWorkspace.MyMembershipAsync(db, WorkspaceId.Parse(a), sessionId, WorkspaceId.Parse(a), default))?.WorkspaceId);
         Assert.Empty(await CrossWorkspace.MyInvitations(db, WorkspaceId.Parse(a), sessionId).ToListAsync()); // invited: another email
+    }
+
+    [Fact]
+    public async Task TheFailedLoginCounterIsReachableOnlyThroughItsFunctions()
+    {
+        var email = $"rls-{Guid.NewGuid():N}@example.com";
+        await app.Database.ExecuteAsync("INSERT INTO login_failures (account_key, client_address) VALUES (crm_login_failure_key($1), '127.0.0.9')", email);
+
+        await InWorkspaceAsync(_appRole, null, async connection =>
+        {
+            Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM login_failures"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await FailsAsync(connection, "INSERT INTO login_failures (account_key, client_address) VALUES ('x', 'y')"));
+            // What the API does: an attempt through the function, counted with the row above (a limit of 1 is spent).
+            Assert.Equal(1L, await CountAsync(connection,
+                "SELECT count(*) FROM crm_begin_login_attempt($1, '127.0.0.9', now(), interval '15 minutes', 1, 100) WHERE retry_after > interval '0'", email));
+            Assert.Equal(1L, await CountAsync(connection,
+                "SELECT count(*) FROM crm_begin_login_attempt($1, '127.0.0.10', now(), interval '15 minutes', 1, 100) WHERE retry_after IS NULL", email));
+            return 0;
+        });
     }
 
     [Fact]

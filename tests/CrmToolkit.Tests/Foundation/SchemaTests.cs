@@ -97,7 +97,7 @@ public sealed class SchemaTests(AppFixture app)
             "workspace_members_pkey | btree (workspace_id, id)",
             "workspace_members_user_id_idx | btree (user_id)",
             "workspace_members_workspace_id_user_id_unique | btree (workspace_id, user_id)",
-            "workspaces_created_by_idx | btree (created_by)",
+            "workspaces_created_by_idx | btree (created_by, created_at)", // also the per-user creation allowance
             "workspaces_pkey | btree (id)",
         ];
         Assert.Equal(expected, indexes);

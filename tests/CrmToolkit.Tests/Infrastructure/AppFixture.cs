@@ -83,7 +83,11 @@ public sealed class AppFixture : IAsyncLifetime
                 endpoint.TargetPort = null;
             })
             .WithEnvironment("Crm__Data__MaxPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString());
+            .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString())
+            // The generated-input tests create hundreds of workspaces and invitations as one user; the per-user
+            // allowances are tested on an API instance of their own with the defaults (AbuseTests).
+            .WithEnvironment("Workspaces__PerUserPerHour", "100000")
+            .WithEnvironment("Invitations__PerInviterPerHour", "100000");
 
         // The mail catcher's web UI on a free port (not 5481), so a running app is not in the way. It stays behind the
         // orchestrator's proxy, which keeps its address across a stop and start of the catcher.
