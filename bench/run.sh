@@ -7,10 +7,13 @@
 # Options (environment): SETS=small|large|both (both), ROUNDS (5), SECONDS (10 per measurement),
 # CONNECTIONS ("16 64"), WARMUP (30 s per scenario and host), POOL (connection pool of API and R: 2 per core), BENCH_SUITE=1 (also time `dotnet test`), BENCH_APPHOST=0 (skip the AppHost start timing),
 # BENCH_SEED_ONLY=1 (only migrate and seed the sets, e.g. the large one ahead of a run), BENCH_PEER=0 (skip the
-# peer), API_PORT, RAW_PORT, PEER_PORT (5501, 5502, 5503), REPORT (bench/results/report.md).
-# Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK; Node.js 20+ and npm for the peer (else
-# skipped). Writes bench/results/report.md.
+# peer), BENCH_FLOOD_ONLY=1 (only the FLOOD scenario: S1 alone and during a login flood, report in
+# bench/results/report-flood.md), FLOOD_CONNECTIONS (64 per flooding address), API_PORT, RAW_PORT, PEER_PORT
+# (5501, 5502, 5503), REPORT (bench/results/report.md).
+# Needs: PostgreSQL 15 server binaries, wrk, pgbench, curl, the .NET SDK; Node.js 20+ and npm for the peer and the
+# FLOOD (else skipped). Writes bench/results/report.md.
 ROUND_SECONDS=$SECONDS # bash imports SECONDS from the environment, then counts up: read it first
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine shows here, and in the report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -29,7 +32,8 @@ WARMUP=${WARMUP:-30}
 # same size.
 POOL=${POOL:-$((2 * $(nproc)))}
 BENCH_SUITE=${BENCH_SUITE:-0}
-BENCH_APPHOST=${BENCH_APPHOST:-1}
+FLOOD_ONLY=${BENCH_FLOOD_ONLY:-0}
+if [ "$FLOOD_ONLY" = 1 ]; then BENCH_APPHOST=${BENCH_APPHOST:-0}; else BENCH_APPHOST=${BENCH_APPHOST:-1}; fi
 SEED_VERSION=1 # bump when the seeder's data shape changes: seeded databases are then re-seeded
 SESSIONS=2000
 PGPORT=${PGPORT:-55433}
@@ -37,6 +41,14 @@ API_PORT=${API_PORT:-5501}
 RAW_PORT=${RAW_PORT:-5502}
 PEER_PORT=${PEER_PORT:-5503}
 PEER_DIR=$ROOT/bench/peer-node
+FLOOD_JS=$ROOT/bench/flood/flood.mjs
+# FLOOD: three client addresses flood login, a fourth signs in correctly (all of 127.0.0.0/8 is loopback). Each
+# flooding address keeps more logins outstanding than the API lets one address queue (Auth:PasswordHashing:
+# QueuedPerAddress), so the API also refuses some with a 503 at once, and the flood retries those at once.
+FLOOD_ADDRESSES=(127.0.0.2 127.0.0.3 127.0.0.4)
+FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-64} # per address
+VICTIM_ADDRESS=127.0.0.5
+BENCH_PASSWORD='bench password' # every seeded user's (CrmToolkit.Bench.Seeder)
 DATA=$ROOT/bench/.data
 PGDATA=$DATA/pg
 RUN=$DATA/run
@@ -53,8 +65,9 @@ psql_owner() { PGPASSWORD=$OWNER_PW psql -h 127.0.0.1 -p "$PGPORT" -U postgres -
 log() { echo "== $(date -u +%H:%M:%S) $*"; }
 
 PIDS=()
+FLOOD_CLIENTS= # the FLOOD's client processes while a round runs
 cleanup() {
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}" $FLOOD_CLIENTS; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
 }
@@ -71,8 +84,8 @@ RAW_DLL=$ROOT/bench/CrmToolkit.Bench.Raw/bin/Release/net10.0/CrmToolkit.Bench.Ra
 
 # The peer (PEER): `npm ci` from its lockfile, once; again only when the lockfile changes.
 PEER=0
-if [ "${BENCH_PEER:-1}" = 0 ]; then
-  log "Peer: skipped (BENCH_PEER=0)"
+if [ "${BENCH_PEER:-1}" = 0 ] || [ "$FLOOD_ONLY" = 1 ]; then
+  log "Peer: skipped (BENCH_PEER=0 or BENCH_FLOOD_ONLY=1)"
 elif ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   log "Peer: skipped, Node.js (node and npm) not found"
 else
@@ -84,6 +97,16 @@ else
   else
     log "Peer: skipped, npm ci failed in bench/peer-node"
   fi
+fi
+
+# The FLOOD's clients: Node.js's built-in http, nothing to install.
+FLOOD=0
+if command -v node >/dev/null; then
+  FLOOD=1
+elif [ "$FLOOD_ONLY" = 1 ]; then
+  echo "BENCH_FLOOD_ONLY=1 needs Node.js (node) for bench/flood/flood.mjs" >&2; exit 1
+else
+  log "FLOOD: skipped, Node.js (node) not found"
 fi
 
 # ---------------------------------------------------------------------------------------------- cluster
@@ -114,11 +137,14 @@ migrate() { # database -> seconds
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
 }
 
-log "Migration of an empty database (worker wall time, process start to exit)"
-psql_owner -d postgres -c "DROP DATABASE IF EXISTS crm_empty WITH (FORCE)"
-MIGRATE_EMPTY=$(migrate crm_empty)
-psql_owner -d postgres -c "DROP DATABASE crm_empty WITH (FORCE)"
-echo "   $MIGRATE_EMPTY s"
+MIGRATE_EMPTY=-
+if [ "$FLOOD_ONLY" = 0 ]; then
+  log "Migration of an empty database (worker wall time, process start to exit)"
+  psql_owner -d postgres -c "DROP DATABASE IF EXISTS crm_empty WITH (FORCE)"
+  MIGRATE_EMPTY=$(migrate crm_empty)
+  psql_owner -d postgres -c "DROP DATABASE crm_empty WITH (FORCE)"
+  echo "   $MIGRATE_EMPTY s"
+fi
 
 workspaces_of() { case "$1" in small) echo 1000 ;; large) echo 100000 ;; esac; }
 
@@ -257,6 +283,24 @@ run_set() { # set
   psql_owner -d "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
   dotnet "$SEEDER_DLL" sessions "$(owner_cs "$db")" "$SESSIONS" "$RUN/$db" >/dev/null
   start_hosts "$db"
+  local c4
+  c4=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
+  S4_CONNECTIONS=$c4
+  if [ "$FLOOD_ONLY" = 1 ]; then
+    log "$db: warm-up (S1, then correct logins)"
+    wrk_run $API_PORT s1 16 "$WARMUP" "$tokens" >/dev/null
+    # Fewer connections than one address may have hashes waiting (Auth:PasswordHashing:QueuedPerAddress), so that
+    # the login path is warmed by logins rather than by 503s.
+    wrk_run $API_PORT s4 4 5 "$logins" >/dev/null
+  else
+    run_all_but_flood
+  fi
+  if [ "$FLOOD" = 1 ]; then run_flood; fi
+  stop_hosts
+}
+
+# Everything but the FLOOD, on run_set's variables: statements and round trips per request, S1-S3 in rounds, S4.
+run_all_but_flood() {
   # pgbench scripts: R's statements (which are the API's, see the statement check below) with one session's
   # values each; pgbench picks one script per transaction, so the load spreads over 100 sessions.
   rm -rf "$RUN/pgbench-$db-"*
@@ -318,31 +362,72 @@ run_set() { # set
   done
 
   # Login is meant to be slow (PBKDF2, 210 000 iterations): one measurement at the lowest concurrency.
-  local c4
-  c4=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
   log "$db: S4 login at $c4 connections"
   record "$set|s4|API|$c4" "$(wrk_run $API_PORT s4 "$c4" "$ROUND_SECONDS" "$logins")"
   summarize "$set|s4|API|$c4"
-  S4_CONNECTIONS=$c4
-
-  # S1 while a second client floods logins with wrong passwords for unknown accounts: every flood request costs a
-  # full password check, which the API's bounded hashing must keep from starving S1.
-  log "$db: S1 at $c4 connections during a login flood (64 connections)"
-  for r in $(seq 1 "$ROUNDS"); do
-    wrk -t1 -c64 -d"$((ROUND_SECONDS + 2))s" --timeout 30s -s "$ROOT/bench/wrk/flood.lua" "http://127.0.0.1:$API_PORT" -- "$logins" \
-      >"$RUN/flood.out" 2>&1 &
-    local flood=$!
-    sleep 1
-    record "$set|flood|API|$c4" "$(host_run "$API_PID" $API_PORT s1 "$c4" "$ROUND_SECONDS" "$tokens")"
-    wait "$flood" || true
-    log "$db: the flood's answers: $(awk '/^FLOOD / { $1 = ""; print }' "$RUN/flood.out")"
-  done
-  summarize "$set|flood|API|$c4"
-  log "$db: S1 during the flood: ${RESULT[$set|flood|API|$c4]}"
-  stop_hosts
 }
 
-declare -A STMTS RTS EXPLAIN_OK
+# FLOOD, on run_set's variables: S1 at the lowest connection count while three client addresses flood login with
+# wrong passwords for unknown accounts (every request a full password check, and no account's failed-login limit
+# ever stops it, so the victim's account is never locked), and a fourth address, the victim, signs in with a seeded
+# account's correct password once a second. The API hashes on threads of the lowest priority, taking one waiting
+# hash from each address in turn: S1 must keep its throughput, the victim must wait behind at most one hash of each
+# flooding address. Each round measures S1 alone first, so the ratio compares neighbouring measurements.
+run_flood() {
+  local victim_email r flood victim alone during answers
+  victim_email=$(tail -1 "$logins")
+  : >"$RUN/flood-$db.txt"; : >"$RUN/victim-$db.txt"
+  log "$db: FLOOD: S1 at $c4 connections alone, then while ${FLOOD_ADDRESSES[*]} flood login ($FLOOD_CONNECTIONS connections each) and $VICTIM_ADDRESS signs in once a second"
+  for r in $(seq 1 "$ROUNDS"); do
+    alone=$(host_run "$API_PID" $API_PORT s1 "$c4" "$ROUND_SECONDS" "$tokens")
+    record "$set|flood-alone|API|$c4" "$alone"
+    # The flood stops when told; its own time limit only guards against a harness that died meanwhile.
+    node "$FLOOD_JS" flood "http://127.0.0.1:$API_PORT" "$FLOOD_CONNECTIONS" $((ROUND_SECONDS + 120)) "${FLOOD_ADDRESSES[@]}" \
+      >"$RUN/flood.out" 2>&1 &
+    flood=$!; FLOOD_CLIENTS=$flood
+    sleep 1 # the API's hashing queue is full within moments: S1 and the victim start in a flood at full strength
+    node "$FLOOD_JS" victim "http://127.0.0.1:$API_PORT" "$ROUND_SECONDS" "$VICTIM_ADDRESS" "$victim_email" "$BENCH_PASSWORD" \
+      >"$RUN/victim.out" 2>&1 &
+    victim=$!; FLOOD_CLIENTS="$flood $victim"
+    during=$(host_run "$API_PID" $API_PORT s1 "$c4" "$ROUND_SECONDS" "$tokens")
+    record "$set|flood|API|$c4" "$during"
+    wait "$victim" || true # its last login may end after S1: the flood goes on until it has
+    kill -TERM "$flood" 2>/dev/null || true; wait "$flood" || true
+    FLOOD_CLIENTS=
+    sed "s/^/$r /" "$RUN/flood.out" >>"$RUN/flood-$db.txt"
+    awk -v r="$r" '$1 == "VICTIM" { print r, $2, $3 }' "$RUN/victim.out" >>"$RUN/victim-$db.txt"
+    answers=$(awk '$1 == "FLOOD" { $1 = ""; $2 = $2 " s,"; $3 = $3 " requests:"; print }' "$RUN/flood.out")
+    echo "$set|flood-answers|API|$c4 $answers" >>"$RUN/rounds.txt"
+    echo "$set|flood-victim|API|$c4 $(awk -v r="$r" '$1 == r { printf "%s:%s ", $2, $3 }' "$RUN/victim-$db.txt")" >>"$RUN/rounds.txt"
+    log "$db: round $r: S1 alone ${alone%% *} req/s, during the flood ${during%% *} req/s; the flood:$answers;" \
+      "the victim (status:ms): $(awk '$1 == "VICTIM" { printf "%s:%s ", $2, $3 }' "$RUN/victim.out")"
+    sleep 1 # the API drops the flood's waiting hashes as their clients go; the hash in progress finishes first
+  done
+  summarize "$set|flood-alone|API|$c4"
+  summarize "$set|flood|API|$c4"
+  FLOOD_ANSWERS[$set]=$(flood_answers "$RUN/flood-$db.txt")
+  VICTIM_LOGINS[$set]=$(victim_logins "$RUN/victim-$db.txt")
+  log "$db: S1 alone ${RESULT[$set|flood-alone|API|$c4]} | during the flood ${RESULT[$set|flood|API|$c4]}"
+  log "$db: the flood: ${FLOOD_ANSWERS[$set]}"
+  log "$db: the victim (logins, answered 200, p50 ms, max ms, statuses): ${VICTIM_LOGINS[$set]}"
+}
+# The flood's answers summed over the rounds, and the 401s (hashes done) per address, which should be about equal.
+flood_answers() { # flood file ("round FLOOD seconds requests 401=n ..." and "round FLOOD_ADDRESS address requests 401=n ...")
+  awk '$2 == "FLOOD" { s += $3; n += $4; for (i = 5; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } }
+       $2 == "FLOOD_ADDRESS" { split($5, kv, "="); if (!($3 in per)) order[++k] = $3; per[$3] += kv[2] }
+       END { printf "%d requests in %.0f s (%.0f/s): 401 %d, 429 %d, 503 %d, other %d, errors %d; the flood client used %.0f%% of a core; 401s by address:",
+               n, s, (s > 0 ? n / s : 0), t["401"], t["429"], t["503"], t["other"], t["errors"], (s > 0 ? t["cpu_ms"] / 10 / s : 0)
+             for (i = 1; i <= k; i++) printf " %s %d", order[i], per[order[i]]; print "" }' "$1"
+}
+# The victim's logins over the rounds: count, answered 200, p50 ms, max ms, statuses (status x count).
+victim_logins() { # victim file ("round status ms")
+  sort -k3,3g "$1" | awk '{ n++; ms[n] = $3; if ($2 == "200") ok++; if (!($2 in st)) order[++k] = $2; st[$2]++ }
+    END { if (n == 0) { print "0 0 - - -"; exit }
+          printf "%d %d %.0f %.0f ", n, ok, (n % 2 ? ms[(n + 1) / 2] : (ms[n / 2] + ms[n / 2 + 1]) / 2), ms[n]
+          for (i = 1; i <= k; i++) printf "%s%sx%d", (i > 1 ? "," : ""), order[i], st[order[i]]; print "" }'
+}
+
+declare -A STMTS RTS EXPLAIN_OK FLOOD_ANSWERS VICTIM_LOGINS
 S4_CONNECTIONS=16
 if [ "${BENCH_SEED_ONLY:-0}" = 1 ]; then # prepare the databases (e.g. the large set, once) and stop
   for set in "${SET_LIST[@]}"; do seed "$set"; done
@@ -387,40 +472,91 @@ verdict() { # value op limit
 col() { echo "${RESULT[$1]:-- - - - -}" | awk -v n="$2" '{ print $n }'; }
 LOW=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | head -1)
 HIGH=$(echo "$CONNECTIONS" | tr ' ' '\n' | sort -n | tail -1)
-REPORT=${REPORT:-$ROOT/bench/results/report.md}
+# A FLOOD-only run has its own report, so that it never replaces the full one.
+if [ "$FLOOD_ONLY" = 1 ]; then REPORT=${REPORT:-$ROOT/bench/results/report-flood.md}; else REPORT=${REPORT:-$ROOT/bench/results/report.md}; fi
+rounds_of() { echo "${ROUNDS_OF[$1]:-}" | tr ';' '\n' | awk 'NF { printf "%s ", $1 }'; }
+# The FLOOD's rows of a set's table, and what its clients saw.
+flood_rows() { # set
+  local key
+  [ -n "${RESULT[$1|flood|API|$LOW]:-}" ] || return 0
+  key="$1|flood-alone|API|$LOW"
+  echo "| S1 alone, in the FLOOD rounds | API | $LOW | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | $(col "$key" 5) | $(rounds_of "$key")|"
+  key="$1|flood|API|$LOW"
+  echo "| S1 during a login flood from ${#FLOOD_ADDRESSES[@]} addresses | API | $LOW | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | $(col "$key" 5) | $(rounds_of "$key")|"
+}
+flood_text() { # set
+  [ -n "${FLOOD_ANSWERS[$1]:-}" ] || return 0
+  local n ok p50 max statuses
+  read -r n ok p50 max statuses <<<"${VICTIM_LOGINS[$1]}"
+  echo
+  echo "FLOOD ($ROUNDS rounds): ${FLOOD_ADDRESSES[*]} each sent logins on $FLOOD_CONNECTIONS connections (a wrong password for an unknown"
+  echo "account, a 503 retried at once); the CPU column of the flood row is the API's CPU over S1's run, flood included, per S1 request."
+  echo "The flood's answers: ${FLOOD_ANSWERS[$1]}."
+  echo "The victim ($VICTIM_ADDRESS, a seeded account, one correct login a second, sequentially): $n logins, $ok answered 200"
+  echo "(statuses: $statuses), latency p50 $p50 ms, max $max ms. Each login (round: status ms, ...):"
+  awk '{ if ($1 != r) { printf "%s%s:", (r == "" ? "" : "; "), $1; r = $1 } printf " %s %.0f", $2, $3 } END { print "." }' "$RUN/victim-crm_$1.txt"
+}
+flood_targets() { # set
+  local v n ok p50 max statuses
+  [ -n "${RESULT[$1|flood|API|$LOW]:-}" ] || return 0
+  v=$(ratio "$(col "$1|flood|API|$LOW" 1)" "$(col "$1|flood-alone|API|$LOW" 1)")
+  echo "| S1 req/s during a login flood ÷ alone ($1, $LOW conn.) | ≥ 0.5 | $v | $(verdict "$v" '>=' 0.5) |"
+  v=$(ratio "$(col "$1|flood|API|$LOW" 3)" "$(col "$1|flood-alone|API|$LOW" 2)")
+  echo "| S1 p99 during a login flood ÷ S1 p50 alone ($1, $LOW conn.) | ≤ 10 | $v | $(verdict "$v" '<=' 10) |"
+  read -r n ok p50 max statuses <<<"${VICTIM_LOGINS[$1]}"
+  v=PASS; { [ "$n" -gt 0 ] && [ "$ok" = "$n" ] && [ "$(verdict "$max" '<=' 3000)" = PASS ]; } || v=MISS
+  echo "| the victim's logins during the flood ($1): all 200, each within 3 s | all, ≤ 3000 ms | $ok of $n, max $max ms | $v |"
+}
 {
-  if [ "$PEER" = 1 ]; then echo "# Benchmark: API vs raw Npgsql (R) vs the Node.js peer (PEER) vs pgbench (PG)"
+  if [ "$FLOOD_ONLY" = 1 ]; then echo "# Benchmark: S1 and a victim's login during a login FLOOD from ${#FLOOD_ADDRESSES[@]} addresses (BENCH_FLOOD_ONLY=1)"
+  elif [ "$PEER" = 1 ]; then echo "# Benchmark: API vs raw Npgsql (R) vs the Node.js peer (PEER) vs pgbench (PG)"
   else echo "# Benchmark: API vs raw Npgsql (R) vs pgbench (PG)"; fi
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
+  echo "Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'); .NET SDK $(dotnet --version); $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); pgbench $(pgbench --version | awk '{ print $3 }')."
-  if [ "$PEER" = 1 ]; then
-    pkg() { node -p "require('$PEER_DIR/node_modules/$1/package.json').version"; }
-    echo "PEER: Node.js $(node --version | tr -d v), fastify $(pkg fastify), drizzle-orm $(pkg drizzle-orm), pg $(pkg pg); cluster of $(nproc) workers (bench/peer-node)."
+  if [ "$FLOOD" = 1 ]; then
+    echo "FLOOD: Node.js $(node --version | tr -d v), bench/flood/flood.mjs (built-in http): ${FLOOD_ADDRESSES[*]} flood login, $FLOOD_CONNECTIONS connections each; $VICTIM_ADDRESS is the victim."
   else
-    echo "PEER: not measured (Node.js not found, or BENCH_PEER=0)."
+    echo "FLOOD: not measured (Node.js not found)."
   fi
-  echo "wrk (2 threads), the API, R, PEER, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
-  echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, R, PEER, PG, S2 API, R, PEER, PG, S3 API); medians of the rounds."
-  echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
-  echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core); PEER: the same in total (\`PEER_POOL\`, split over its workers); pgbench: one connection per client."
-  echo
-  echo "| | value |"
-  echo "|---|---|"
-  echo "| migrate an empty database (worker process, start to exit) | ${MIGRATE_EMPTY} s |"
-  echo "| \`dotnet run --project CrmToolkit.AppHost\` (local mode, warm build) to API healthy | ${APPHOST_SECONDS} s |"
-  echo "| \`dotnet test\` wall time (BENCH_SUITE=1) | ${SUITE_SECONDS} |"
+  if [ "$FLOOD_ONLY" = 1 ]; then
+    echo "wrk (2 threads), the flood's and the victim's Node.js processes, the API and PostgreSQL share the same cores. $ROUNDS rounds after a"
+    echo "warm-up of ${WARMUP} s of S1 and 5 s of correct logins; each round: S1 alone for ${ROUND_SECONDS} s, then the flood starts, and a second later"
+    echo "S1 and the victim run for ${ROUND_SECONDS} s; medians of the rounds."
+    echo "Connection pool of the API: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core)."
+  else
+    if [ "$PEER" = 1 ]; then
+      pkg() { node -p "require('$PEER_DIR/node_modules/$1/package.json').version"; }
+      echo "PEER: Node.js $(node --version | tr -d v), fastify $(pkg fastify), drizzle-orm $(pkg drizzle-orm), pg $(pkg pg); cluster of $(nproc) workers (bench/peer-node)."
+    else
+      echo "PEER: not measured (Node.js not found, or BENCH_PEER=0)."
+    fi
+    echo "wrk (2 threads), the API, R, PEER, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
+    echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, R, PEER, PG, S2 API, R, PEER, PG, S3 API); medians of the rounds."
+    echo "Then S4 once, then the FLOOD's $ROUNDS rounds (S1 alone, then S1 during the flood)."
+    echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
+    echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core); PEER: the same in total (\`PEER_POOL\`, split over its workers); pgbench: one connection per client."
+    echo
+    echo "| | value |"
+    echo "|---|---|"
+    echo "| migrate an empty database (worker process, start to exit) | ${MIGRATE_EMPTY} s |"
+    echo "| \`dotnet run --project CrmToolkit.AppHost\` (local mode, warm build) to API healthy | ${APPHOST_SECONDS} s |"
+    echo "| \`dotnet test\` wall time (BENCH_SUITE=1) | ${SUITE_SECONDS} |"
+  fi
   for set in "${SET_LIST[@]}"; do
     echo
     echo "## Set \`$set\`: $(workspaces_of "$set") workspaces, $(( $(workspaces_of "$set") * 10 )) memberships, $(( $(workspaces_of "$set") * 20 )) contacts"
     echo
-    echo "Statements per request (pg_stat_statements, without the connection reset Npgsql pipelines into the first statement of a lease):"
-    echo "S1 API ${STMTS[$set|S1|API]}, R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]}, R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}."
-    [ "$PEER" = 1 ] && echo "PEER (with its transaction's BEGIN and COMMIT): S1 ${STMTS[$set|S1|PEER]}, S2 ${STMTS[$set|S2|PEER]}."
-    echo "Round trips per request (client sends after a server reply, per connection, tshark): S1 API ${RTS[$set|S1|API]:--}, R ${RTS[$set|S1|R]:--}, PEER ${RTS[$set|S1|PEER]:--};"
-    echo "S2 API ${RTS[$set|S2|API]:--}, R ${RTS[$set|S2|R]:--}, PEER ${RTS[$set|S2|PEER]:--}."
-    echo "S2 page plan: ${EXPLAIN_OK[$set]} (\`bench/.data/run/explain-crm_$set.txt\`)."
-    echo
+    if [ "$FLOOD_ONLY" = 0 ]; then
+      echo "Statements per request (pg_stat_statements, without the connection reset Npgsql pipelines into the first statement of a lease):"
+      echo "S1 API ${STMTS[$set|S1|API]}, R ${STMTS[$set|S1|R]}; S2 API ${STMTS[$set|S2|API]}, R ${STMTS[$set|S2|R]}; S3 API ${STMTS[$set|S3|API]}."
+      [ "$PEER" = 1 ] && echo "PEER (with its transaction's BEGIN and COMMIT): S1 ${STMTS[$set|S1|PEER]}, S2 ${STMTS[$set|S2|PEER]}."
+      echo "Round trips per request (client sends after a server reply, per connection, tshark): S1 API ${RTS[$set|S1|API]:--}, R ${RTS[$set|S1|R]:--}, PEER ${RTS[$set|S1|PEER]:--};"
+      echo "S2 API ${RTS[$set|S2|API]:--}, R ${RTS[$set|S2|R]:--}, PEER ${RTS[$set|S2|PEER]:--}."
+      echo "S2 page plan: ${EXPLAIN_OK[$set]} (\`bench/.data/run/explain-crm_$set.txt\`)."
+      echo
+    fi
     echo "| scenario | variant | connections | req/s | p50 ms | p99 ms | errors | CPU µs/req (host) | req/s per round |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for s in s1 s2 s3; do
@@ -428,16 +564,14 @@ REPORT=${REPORT:-$ROOT/bench/results/report.md}
         for v in API R PEER PG; do
           key="$set|$s|$v|$c"
           [ -n "${RESULT[$key]:-}" ] || continue
-          rounds=$(echo "${ROUNDS_OF[$key]}" | tr ';' '\n' | awk 'NF { printf "%s ", $1 }')
-          echo "| ${s^^} | $v | $c | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | $(col "$key" 5) | $rounds|"
+          echo "| ${s^^} | $v | $c | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | $(col "$key" 5) | $(rounds_of "$key")|"
         done
       done
     done
     key="$set|s4|API|$S4_CONNECTIONS"
-    echo "| S4 login | API | $S4_CONNECTIONS | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | | (one run; PBKDF2 210 000 iterations) |"
-    key="$set|flood|API|$S4_CONNECTIONS"
-    rounds=$(echo "${ROUNDS_OF[$key]:-}" | tr ';' '\n' | awk 'NF { printf "%s ", $1 }')
-    echo "| S1 during a login flood | API | $S4_CONNECTIONS | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | $(col "$key" 5) | $rounds|"
+    [ -n "${RESULT[$key]:-}" ] && echo "| S4 login | API | $S4_CONNECTIONS | $(col "$key" 1) | $(col "$key" 2) | $(col "$key" 3) | $(col "$key" 4) | | (one run; PBKDF2 210 000 iterations) |"
+    flood_rows "$set"
+    flood_text "$set"
   done
   echo
   echo "## Targets"
@@ -445,6 +579,7 @@ REPORT=${REPORT:-$ROOT/bench/results/report.md}
   echo "| target | limit | measured | |"
   echo "|---|---|---|---|"
   for set in "${SET_LIST[@]}"; do
+    if [ "$FLOOD_ONLY" = 1 ]; then flood_targets "$set"; continue; fi
     if [ "$PEER" = 1 ]; then
       for c in $CONNECTIONS; do
         for s in s1 s2; do
@@ -458,10 +593,7 @@ REPORT=${REPORT:-$ROOT/bench/results/report.md}
       done
     fi
     echo "| S2 round trips per request, API ($set) | ≤ 2 | ${RTS[$set|S2|API]:--} | $(verdict "${RTS[$set|S2|API]:--}" '<=' 2.05) |"
-    v=$(ratio "$(col "$set|flood|API|$LOW" 1)" "$(col "$set|s1|API|$LOW" 1)")
-    echo "| S1 req/s during a login flood ÷ without ($set, $LOW conn.) | ≥ 0.5 | $v | $(verdict "$v" '>=' 0.5) |"
-    v=$(ratio "$(col "$set|flood|API|$LOW" 3)" "$(col "$set|s1|API|$LOW" 2)")
-    echo "| S1 p99 during a login flood ÷ S1 p50 without ($set, $LOW conn.) | ≤ 10 | $v | $(verdict "$v" '<=' 10) |"
+    flood_targets "$set"
     for c in $CONNECTIONS; do
       v=$(ratio "$(col "$set|s2|API|$c" 1)" "$(col "$set|s2|PG|$c" 1)")
       echo "| S2 req/s ÷ PG tps ($set, $c conn.) | ≥ 0.25 | $v | $(verdict "$v" '>=' 0.25) |"
@@ -480,22 +612,24 @@ REPORT=${REPORT:-$ROOT/bench/results/report.md}
     fi
     echo "| statements for S1 ($set) | 1 | ${STMTS[$set|S1|API]} | $(verdict "${STMTS[$set|S1|API]}" '<=' 1.05) |"
   done
-  if [ "${#SET_LIST[@]}" = 2 ]; then
-    v=$(ratio "$(col "large|s2|API|$LOW" 2)" "$(col "small|s2|API|$LOW" 2)")
-    echo "| S2 p50 large ÷ small ($LOW conn.; plans: ${EXPLAIN_OK[small]}, ${EXPLAIN_OK[large]}) | ≤ 1.3 | $v | $(verdict "$v" '<=' 1.3) |"
-  fi
-  echo "| AppHost start to API healthy, warm build | ≤ 20 s | ${APPHOST_SECONDS} s | $(verdict "$APPHOST_SECONDS" '<=' 20) |"
-  echo
-  echo "## Reported: the API against R (what EF Core and the ASP.NET Core pipeline cost)"
-  echo
-  echo "| comparison | req/s API ÷ R | CPU µs per request: API / R / PEER | CPU API ÷ R |"
-  echo "|---|---|---|---|"
-  for set in "${SET_LIST[@]}"; do
-    for c in $CONNECTIONS; do
-      for s in s1 s2; do
-        echo "| ${s^^} ($set, $c conn.) | $(ratio "$(col "$set|$s|API|$c" 1)" "$(col "$set|$s|R|$c" 1)") | $(col "$set|$s|API|$c" 5) / $(col "$set|$s|R|$c" 5) / $(col "$set|$s|PEER|$c" 5) | $(ratio "$(col "$set|$s|API|$c" 5)" "$(col "$set|$s|R|$c" 5)") |"
+  if [ "$FLOOD_ONLY" = 0 ]; then
+    if [ "${#SET_LIST[@]}" = 2 ]; then
+      v=$(ratio "$(col "large|s2|API|$LOW" 2)" "$(col "small|s2|API|$LOW" 2)")
+      echo "| S2 p50 large ÷ small ($LOW conn.; plans: ${EXPLAIN_OK[small]}, ${EXPLAIN_OK[large]}) | ≤ 1.3 | $v | $(verdict "$v" '<=' 1.3) |"
+    fi
+    echo "| AppHost start to API healthy, warm build | ≤ 20 s | ${APPHOST_SECONDS} s | $(verdict "$APPHOST_SECONDS" '<=' 20) |"
+    echo
+    echo "## Reported: the API against R (what EF Core and the ASP.NET Core pipeline cost)"
+    echo
+    echo "| comparison | req/s API ÷ R | CPU µs per request: API / R / PEER | CPU API ÷ R |"
+    echo "|---|---|---|---|"
+    for set in "${SET_LIST[@]}"; do
+      for c in $CONNECTIONS; do
+        for s in s1 s2; do
+          echo "| ${s^^} ($set, $c conn.) | $(ratio "$(col "$set|$s|API|$c" 1)" "$(col "$set|$s|R|$c" 1)") | $(col "$set|$s|API|$c" 5) / $(col "$set|$s|R|$c" 5) / $(col "$set|$s|PEER|$c" 5) | $(ratio "$(col "$set|$s|API|$c" 5)" "$(col "$set|$s|R|$c" 5)") |"
+        done
       done
     done
-  done
+  fi
 } >"$REPORT"
 cat "$REPORT"

@@ -16,22 +16,27 @@ public sealed class PasswordHashingOptions
     [Range(1, 1024)]
     public int MaxConcurrent { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
-    /// <summary>The default <see cref="QueueLength"/> per hashing thread.</summary>
+    /// <summary>
+    /// The default <see cref="QueuedPerAddress"/> per hashing thread. Long on purpose: a waiting request costs a few
+    /// kilobytes and no CPU, while a refused one costs about as much CPU as an authenticated request and its client
+    /// sends the next one at once, so a short queue turns a login storm into a request flood.
+    /// </summary>
     public const int QueuedPerThread = 64;
 
+    /// <summary>How many addresses' full shares the whole queue holds by default (<see cref="QueueLength"/>).</summary>
+    public const int AddressesQueued = 16;
+
     /// <summary>
-    /// Requests that may wait for a hash; by default <see cref="QueuedPerThread"/> per hashing thread. Long on
-    /// purpose: a waiting request costs a few kilobytes and no CPU, while a refused one costs about as much CPU as an
-    /// authenticated request and its client sends the next one at once, so a short queue turns a login storm into a
-    /// request flood.
+    /// Requests that may wait for a hash, from all addresses together: a bound on memory. By default
+    /// <see cref="AddressesQueued"/> full shares.
     /// </summary>
-    [Range(1, 10_000)]
+    [Range(1, 100_000)]
     public int? QueueLength { get; set; }
 
     /// <summary>
-    /// Hashes one client address may have waiting: a few flooding addresses cannot fill the whole queue, and each waits
-    /// its turn behind the others (round robin), so a login from another address is served within a few hashes.
+    /// Requests one client address may have waiting; by default <see cref="QueuedPerThread"/> per hashing thread. A
+    /// flooding address waits in its own line, behind the others in turn, and cannot fill the whole queue.
     /// </summary>
-    [Range(1, 10_000)]
-    public int QueuedPerAddress { get; set; } = 8;
+    [Range(1, 100_000)]
+    public int? QueuedPerAddress { get; set; }
 }

@@ -6,9 +6,10 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 /// <summary>
 /// Runs password hashes (a large fraction of a core each) off the request threads, on
 /// <see cref="PasswordHashingOptions.MaxConcurrent"/> dedicated threads at the lowest CPU priority, so requests that
-/// need no hash (every authenticated one) keep the CPU under a storm of logins. Waiting hashes queue per client address
-/// and the threads take one from each address in turn (round robin): a few addresses that flood login wait behind
-/// each other, while a login from any other address waits for at most one hash of each. An address may queue
+/// need no hash (every authenticated one) keep the CPU under a storm of logins. Waiting hashes queue per client address.
+/// An address with nothing waiting goes to the front line, served before the addresses that already have a line of
+/// their own, which the threads serve one hash each in turn (round robin): a few addresses flooding login wait behind
+/// each other, while a login from any other address is next but for the hashes already running. An address may queue
 /// <see cref="PasswordHashingOptions.QueuedPerAddress"/> hashes and all together <see cref="PasswordHashingOptions.QueueLength"/>;
 /// beyond either, a 503 at once (<see cref="PasswordHashingBusyException"/>). With nothing else to do, the threads
 /// hash at full speed.
@@ -17,7 +18,8 @@ public sealed partial class PasswordHashingQueue : IDisposable
 {
     private readonly object _gate = new(); // Monitor.Wait and Pulse need an object lock
     private readonly Dictionary<string, Queue<Action>> _waiting = [];
-    private readonly Queue<string> _turns = new(); // the addresses with work waiting, in the order they are served
+    private readonly Queue<string> _fresh = new(); // addresses that had nothing waiting when their hash came: served first
+    private readonly Queue<string> _turns = new(); // the other addresses with work waiting, in the order they are served
     private readonly int _capacity;
     private readonly int _perAddress;
     private readonly Thread[] _threads;
@@ -26,8 +28,8 @@ public sealed partial class PasswordHashingQueue : IDisposable
 
     public PasswordHashingQueue(IOptions<PasswordHashingOptions> options)
     {
-        _capacity = options.Value.QueueLength ?? PasswordHashingOptions.QueuedPerThread * options.Value.MaxConcurrent;
-        _perAddress = Math.Min(options.Value.QueuedPerAddress, _capacity);
+        _capacity = options.Value.QueueLength ?? PasswordHashingOptions.QueuedPerThread * options.Value.MaxConcurrent * PasswordHashingOptions.AddressesQueued;
+        _perAddress = Math.Min(options.Value.QueuedPerAddress ?? PasswordHashingOptions.QueuedPerThread * options.Value.MaxConcurrent, _capacity);
         _threads = [.. Enumerable.Range(0, options.Value.MaxConcurrent).Select(_ => new Thread(Serve) { IsBackground = true, Name = "Password hashing" })];
         foreach (var thread in _threads)
         {
@@ -79,7 +81,7 @@ public sealed partial class PasswordHashingQueue : IDisposable
             if (!_waiting.TryGetValue(address, out var queue))
             {
                 _waiting[address] = queue = new Queue<Action>();
-                _turns.Enqueue(address);
+                _fresh.Enqueue(address);
             }
 
             queue.Enqueue(Work);
@@ -116,7 +118,8 @@ public sealed partial class PasswordHashingQueue : IDisposable
         }
     }
 
-    // The next address's oldest hash, which then goes to the back of the line if it has more; null once stopping and empty.
+    // The next address's oldest hash (fresh addresses first), which then goes to the back of the round robin if it has
+    // more; null once stopping and empty.
     private Action? Next()
     {
         lock (_gate)
@@ -131,7 +134,7 @@ public sealed partial class PasswordHashingQueue : IDisposable
                 Monitor.Wait(_gate);
             }
 
-            var address = _turns.Dequeue();
+            var address = _fresh.Count > 0 ? _fresh.Dequeue() : _turns.Dequeue();
             var queue = _waiting[address];
             var work = queue.Dequeue();
             _count--;

@@ -153,14 +153,15 @@ public sealed class AbuseTests(AppFixture app)
         using var api = await ApiProcess.StartAsync(app, new Dictionary<string, string>
         {
             ["Auth__PasswordHashing__MaxConcurrent"] = "1",
-            ["Auth__PasswordHashing__QueueLength"] = "32",
+            ["Auth__PasswordHashing__QueueLength"] = "50",
+            ["Auth__PasswordHashing__QueuedPerAddress"] = "16",
             ["Auth__RateLimits__RequestsPerAddress"] = "100000",
         });
         using var victim = api.NewClient();
         var account = await victim.RegisterAsync();
         var flooders = Enumerable.Range(0, 3).Select(_ => api.NewClient()).ToList();
 
-        // 3 × 20 logins at once: more than the whole queue, so without fair shares the victim would find it full.
+        // 3 × 20 logins at once: more than the whole queue of 50, so without per-address shares the victim would find it full.
         var flood = flooders.SelectMany(f => Enumerable.Range(0, 20).Select(i =>
             f.PostAsync("/api/auth/login", new { email = $"nobody-{i}-{Guid.NewGuid():N}@example.com", password = "wrong password" }))).ToList();
         await Task.Delay(200);

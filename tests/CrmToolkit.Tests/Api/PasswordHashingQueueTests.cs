@@ -9,32 +9,64 @@ public sealed class PasswordHashingQueueTests
         new(Options.Create(new PasswordHashingOptions { MaxConcurrent = 1, QueueLength = queueLength, QueuedPerAddress = perAddress }));
 
     [Fact]
-    public async Task FloodingAddressesTakeTurnsSoAnotherAddressIsServedWithinOneHashOfEach()
+    public async Task FloodingAddressesTakeTurnsAndAnAddressWithNothingWaitingIsServedNext()
     {
         using var queue = Queue(64, perAddress: 8);
-        using var release = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
+        using var step = new SemaphoreSlim(0);
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-        var running = queue.RunAsync("flood-1", () => { started.Set(); release.Wait(); return 0; }, default);
-        started.Wait(TimeSpan.FromSeconds(10));
+        // Each hash records its address, then waits for the test's step: the test sees the queue between hashes.
+        int Hash(string address)
+        {
+            order.Enqueue(address);
+            step.Wait(TimeSpan.FromSeconds(10));
+            return 0;
+        }
+
+        async Task StartedAsync(int count)
+        {
+            for (var waited = 0; order.Count < count && waited < 1000; waited++)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.Equal(count, order.Count);
+        }
+
+        // A hash of another address runs first, so that every flooding hash below is queued before any is served.
+        var busy = queue.RunAsync("busy", () => Hash("busy"), default);
+        await StartedAsync(1);
         var flood = new List<Task<int>>();
         foreach (var address in new[] { "flood-1", "flood-2", "flood-3" })
         {
             for (var i = 0; i < 8; i++)
             {
-                flood.Add(queue.RunAsync(address, () => { order.Enqueue(address); return 0; }, default));
+                flood.Add(queue.RunAsync(address, () => Hash(address), default));
             }
         }
 
         // An address's share is full: it is refused, while another address is still let in.
         Assert.Throws<PasswordHashingBusyException>(() => queue.ThrowIfFull("flood-1"));
-        var victim = queue.RunAsync("victim", () => { order.Enqueue("victim"); return 0; }, default);
-        release.Set();
-        await Task.WhenAll([running, victim, .. flood]);
+        queue.ThrowIfFull("victim");
 
-        // The victim came after one hash of each flooding address at the most, not after all 24.
-        Assert.InRange(order.ToList().IndexOf("victim"), 0, 3);
+        // The flooders take turns, one hash each.
+        for (var started = 2; started <= 4; started++)
+        {
+            step.Release();
+            await StartedAsync(started);
+        }
+
+        Assert.Equal(["busy", "flood-1", "flood-2", "flood-3"], order.ToArray());
+
+        // A login from an address with nothing waiting is next, ahead of the 21 flooding hashes still waiting.
+        var victim = queue.RunAsync("victim", () => Hash("victim"), default);
+        step.Release();
+        await StartedAsync(5);
+        Assert.Equal("victim", order.ToArray()[4]);
+
+        step.Release(100);
+        await Task.WhenAll([busy, victim, .. flood]);
+        Assert.Equal(["flood-1", "flood-2", "flood-3"], order.Skip(5).Take(3).ToArray());
     }
 
     [Fact]
