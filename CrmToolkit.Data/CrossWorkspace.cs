@@ -96,6 +96,10 @@ public static class CrossWorkspace
     public static Task<Guid?> ResetPasswordAsync(CrmDbContext db, string tokenHash, string passwordHash, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<Guid?>($"SELECT crm_reset_password({tokenHash}, {passwordHash}) AS \"Value\"").SingleAsync(cancellationToken);
 
+    /// <summary>The purge job: deletes up to <paramref name="batchSize"/> idempotency records created before <paramref name="before"/>, in every workspace.</summary>
+    public static Task<int> PurgeIdempotencyKeysAsync(CrmDbContext db, DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<int>($"SELECT crm_purge_idempotency_keys({before}, {batchSize}) AS \"Value\"").SingleAsync(cancellationToken);
+
     /// <summary>The purge job: deletes up to <paramref name="batchSize"/> sessions that have expired by the database server's clock.</summary>
     public static Task<int> PurgeExpiredSessionsAsync(CrmDbContext db, int batchSize, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<int>($"SELECT crm_purge_expired_sessions({batchSize}) AS \"Value\"").SingleAsync(cancellationToken);

@@ -35,4 +35,15 @@ public static class WorkspaceQueries
         var workspaceId = db.CurrentWorkspaceId?.Value ?? throw new InvalidOperationException("This context is bound to no workspace.");
         return db.Database.ExecuteSqlAsync($"SELECT 1 FROM workspaces WHERE id = {workspaceId} FOR NO KEY UPDATE", cancellationToken);
     }
+
+    /// <summary>
+    /// Locks the context's user row until the transaction ends, so that the per-user allowances (workspaces created,
+    /// invitations sent, verification mails) are counted one request after another. Taken after the workspace's lock
+    /// where both are needed, so the two never wait on each other in opposite orders.
+    /// </summary>
+    public static Task LockUserAsync(this CrmDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = db.CurrentUserId ?? throw new InvalidOperationException("This context is bound to no user.");
+        return db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id = {userId} FOR NO KEY UPDATE", cancellationToken);
+    }
 }

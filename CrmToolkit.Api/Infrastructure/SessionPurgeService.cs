@@ -65,31 +65,16 @@ public sealed partial class SessionPurgeService(
                 return null;
             }
 
-            long total = 0;
-            int deleted;
-            do
-            {
-                deleted = await CrossWorkspace.PurgeExpiredSessionsAsync(db, options.Value.PurgeBatchSize, cancellationToken);
-                total += deleted;
-                telemetry.SessionsPurged(deleted);
-            }
-            while (deleted == options.Value.PurgeBatchSize);
+            var batch = options.Value.PurgeBatchSize;
+            var total = await InBatchesAsync(batch, () => CrossWorkspace.PurgeExpiredSessionsAsync(db, batch, cancellationToken));
+            telemetry.SessionsPurged(total);
 
             await failedLogins.ForgetExpiredAsync(db, cancellationToken);
             // Spent proof-of-email tokens, and reset requests past the hour their allowances count.
             var now = time.GetUtcNow();
             await db.EmailTokens.Where(t => t.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
             await db.PasswordResetRequests.Where(r => r.RequestedAt < now - TimeSpan.FromHours(1)).ExecuteDeleteAsync(cancellationToken);
-            // Idempotency keys across every workspace: a SECURITY DEFINER function, since this context is bound to none.
-            int purgedKeys;
-            do
-            {
-                purgedKeys = await db.Database.SqlQuery<int>(
-                        $"SELECT crm_purge_idempotency_keys({now - IdempotencyFilter.Lifetime}, {options.Value.PurgeBatchSize}) AS \"Value\"")
-                    .SingleAsync(cancellationToken);
-            }
-            while (purgedKeys == options.Value.PurgeBatchSize);
-
+            await InBatchesAsync(batch, () => CrossWorkspace.PurgeIdempotencyKeysAsync(db, now - IdempotencyFilter.Lifetime, batch, cancellationToken));
             return total;
         }
         finally
@@ -106,6 +91,21 @@ public sealed partial class SessionPurgeService(
                 await db.Database.CloseConnectionAsync(); // also releases the lock if the unlock failed
             }
         }
+    }
+
+    // Runs a purge of at most batchSize rows until one deletes fewer: row locks only, never a long transaction.
+    private static async Task<long> InBatchesAsync(int batchSize, Func<Task<int>> purge)
+    {
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = await purge();
+            total += deleted;
+        }
+        while (deleted == batchSize);
+
+        return total;
     }
 
     [LoggerMessage(LogLevel.Information, "Purged {Count} expired sessions")]

@@ -65,11 +65,9 @@ public static class EmailProofApi
 
         var userId = user.GetUserId();
         var settings = options.Value;
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id = {userId} FOR NO KEY UPDATE", ct);
+            await db.LockUserAsync(ct);
 
             var now = time.GetUtcNow();
             var hourAgo = now - TimeSpan.FromHours(1);
@@ -78,9 +76,9 @@ public static class EmailProofApi
             var lastHour = await db.EmailTokens
                 .Where(t => t.UserId == userId && t.Purpose == EmailTokenPurpose.VerifyEmail && t.CreatedAt > hourAgo)
                 .OrderByDescending(t => t.CreatedAt).Select(t => t.CreatedAt).Take(allowance).ToListAsync(ct);
-            if (lastHour.Count >= allowance)
+            if (AuthRateLimiting.HourlyAllowanceWait(lastHour, allowance, now) is { } wait)
             {
-                return (Results<Accepted, ProblemHttpResult>)AuthRateLimiting.TooManyRequests(httpContext, lastHour[^1] + TimeSpan.FromHours(1) - now);
+                return (Results<Accepted, ProblemHttpResult>)AuthRateLimiting.TooManyRequests(httpContext, wait);
             }
 
             var email = user.Required(CrmClaimTypes.Email);
@@ -88,7 +86,6 @@ public static class EmailProofApi
             db.EmailTokens.Add(row);
             db.MailOutbox.Add(Mails.VerifyEmail(email, user.Required(CrmClaimTypes.Name), links.VerifyEmail(token), settings.VerificationTokenLifetime));
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return TypedResults.Accepted((string?)null);
         }, cancellationToken);
     }
@@ -112,10 +109,8 @@ public static class EmailProofApi
         var address = httpContext.ClientAddress();
         var settings = options.Value;
         await using var db = await pool.CreateDbContextAsync(cancellationToken);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var key = await db.Database.SqlQuery<string>($"SELECT crm_login_failure_key({email}) AS \"Value\"").SingleAsync(ct);
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('reset-email:' || {key}, 0))", ct);
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('reset-address:' || {address}, 0))", ct);
@@ -124,14 +119,14 @@ public static class EmailProofApi
             var hourAgo = now - TimeSpan.FromHours(1);
             var byEmail = await LastHourAsync(db.PasswordResetRequests.Where(r => r.EmailKey == key && r.RequestedAt > hourAgo), settings.ResetsPerEmailPerHour, ct);
             var byAddress = await LastHourAsync(db.PasswordResetRequests.Where(r => r.ClientAddress == address && r.RequestedAt > hourAgo), settings.ResetsPerAddressPerHour, ct);
-            if (byEmail.Count >= settings.ResetsPerEmailPerHour || byAddress.Count >= settings.ResetsPerAddressPerHour)
+            TimeSpan?[] waits =
+            [
+                AuthRateLimiting.HourlyAllowanceWait(byEmail, settings.ResetsPerEmailPerHour, now),
+                AuthRateLimiting.HourlyAllowanceWait(byAddress, settings.ResetsPerAddressPerHour, now),
+            ];
+            if (waits.Max() is { } wait)
             {
-                var retryAt = new[]
-                {
-                    byEmail.Count >= settings.ResetsPerEmailPerHour ? byEmail[^1] : DateTimeOffset.MinValue,
-                    byAddress.Count >= settings.ResetsPerAddressPerHour ? byAddress[^1] : DateTimeOffset.MinValue,
-                }.Max() + TimeSpan.FromHours(1);
-                return (Results<Accepted, ProblemHttpResult>)AuthRateLimiting.TooManyRequests(httpContext, retryAt - now);
+                return (Results<Accepted, ProblemHttpResult>)AuthRateLimiting.TooManyRequests(httpContext, wait);
             }
 
             db.PasswordResetRequests.Add(new PasswordResetRequest { EmailKey = key, ClientAddress = address, RequestedAt = now });
@@ -143,7 +138,6 @@ public static class EmailProofApi
             }
 
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return TypedResults.Accepted((string?)null);
         }, cancellationToken);
     }

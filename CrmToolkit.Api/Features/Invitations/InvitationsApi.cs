@@ -90,20 +90,20 @@ public static class InvitationsApi
             var allowance = options.Value.PerWorkspacePerHour;
             var lastHour = await db.Invitations.Where(i => i.CreatedAt > hourAgo)
                 .OrderByDescending(i => i.CreatedAt).Select(i => i.CreatedAt).Take(allowance).ToListAsync(ct);
-            if (lastHour.Count >= allowance)
+            if (AuthRateLimiting.HourlyAllowanceWait(lastHour, allowance, now) is { } workspaceWait)
             {
-                return AuthRateLimiting.TooManyRequests(httpContext, lastHour[^1] + TimeSpan.FromHours(1) - now);
+                return AuthRateLimiting.TooManyRequests(httpContext, workspaceWait);
             }
 
             // The inviter's own allowance, across every workspace: fresh workspaces add none. Counted under the
             // inviter's row lock (after the workspace's, as everywhere), so parallel invitations from several
             // workspaces cannot slip past it.
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id = {inviter} FOR NO KEY UPDATE", ct);
+            await db.LockUserAsync(ct);
             var perInviter = options.Value.PerInviterPerHour;
             var sentLastHour = await CrossWorkspace.MyRecentInvitationsAsync(db, caller.GetWorkspaceId(), caller.GetSessionId(), hourAgo, perInviter, ct);
-            if (sentLastHour.Count >= perInviter)
+            if (AuthRateLimiting.HourlyAllowanceWait(sentLastHour, perInviter, now) is { } inviterWait)
             {
-                return AuthRateLimiting.TooManyRequests(httpContext, sentLastHour[^1] + TimeSpan.FromHours(1) - now);
+                return AuthRateLimiting.TooManyRequests(httpContext, inviterWait);
             }
 
             await db.Invitations

@@ -58,22 +58,19 @@ public static class WorkspacesApi
         var userId = user.GetUserId();
         var allowance = options.Value.PerUserPerHour;
         await using var db = contexts.CreateDbContext(id, userId);
-        var created = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        var created = await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id = {userId} FOR NO KEY UPDATE", ct);
+            await db.LockUserAsync(ct);
             var now = time.GetUtcNow();
             var lastHour = await CrossWorkspace.MyRecentWorkspacesAsync(db, user.GetWorkspaceId(), user.GetSessionId(), now - TimeSpan.FromHours(1), allowance, ct);
-            if (lastHour.Count >= allowance)
+            if (AuthRateLimiting.HourlyAllowanceWait(lastHour, allowance, now) is { } wait)
             {
-                return new Creation(null, null, lastHour[^1] + TimeSpan.FromHours(1) - now);
+                return new Creation(null, null, wait);
             }
 
             var workspace = OwnedWorkspace.Add(db, TextInput.Clean(request.Name), TextInput.Multiline(request.Description), userId);
             var session = sessions.Add(db, userId);
             await db.SaveChangesAsync(ct); // an id that is taken violates workspaces_pkey: 409
-            await transaction.CommitAsync(ct);
             return new Creation(workspace, session, null);
         }, cancellationToken);
         if (created is not (Workspace workspace, IssuedSession session, _))

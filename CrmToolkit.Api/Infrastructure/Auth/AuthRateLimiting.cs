@@ -34,6 +34,13 @@ public static class AuthRateLimiting
         return services;
     }
 
+    /// <summary>
+    /// An hourly allowance: given the uses of the last hour, newest first (at most <paramref name="allowance"/> of them
+    /// are needed), how long until the next one is allowed; <c>null</c> when it is allowed now.
+    /// </summary>
+    public static TimeSpan? HourlyAllowanceWait(IReadOnlyList<DateTimeOffset> lastHourNewestFirst, int allowance, DateTimeOffset now) =>
+        lastHourNewestFirst.Count >= allowance ? lastHourNewestFirst[allowance - 1] + TimeSpan.FromHours(1) - now : null;
+
     /// <summary>A 429 ProblemDetails with <c>Retry-After</c> in whole seconds (rounded up).</summary>
     public static ProblemHttpResult TooManyRequests(HttpContext context, TimeSpan retryAfter)
     {

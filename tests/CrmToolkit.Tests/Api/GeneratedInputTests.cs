@@ -134,7 +134,7 @@ public sealed class GeneratedInputTests(AppFixture app, ITestOutputHelper output
     [Fact]
     public async Task TheApiLogsNeitherSqlNorStackTracesForBadInput()
     {
-        await using var log = new ApiLog(app.App);
+        await using var log = new ResourceLog(app.App);
         using var client = app.NewClient();
         var owner = await client.RegisterAsync();
 

@@ -197,7 +197,7 @@ public sealed partial class ProofOfEmailTests(AppFixture app) : IDisposable
         Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) > 0);
 
         // Six mails, each with its own link; the newest one verifies.
-        var mails = await WaitForCountAsync(account.Email, 6);
+        var mails = await app.Mail.WaitForCountAsync(account.Email, 6);
         Assert.Equal(6, mails.Select(m => TokenOf(LinkIn(m.Body))).Distinct().Count());
         Assert.Equal(HttpStatusCode.NoContent, (await _client.PostAsync("/api/auth/verify-email", new { token = TokenOf(LinkIn(mails[0].Body)) })).StatusCode);
 
@@ -272,7 +272,7 @@ public sealed partial class ProofOfEmailTests(AppFixture app) : IDisposable
 
         // A mail committed after it is delivered after it: once that one is there, a rolled-back mail would be too.
         Assert.Equal(HttpStatusCode.Accepted, (await _client.PostAsync("/api/auth/verify-email/resend", null, account.Token)).StatusCode);
-        var mails = await WaitForCountAsync(account.Email, 2);
+        var mails = await app.Mail.WaitForCountAsync(account.Email, 2);
         Assert.Equal(2, mails.Count);
         Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM mail_outbox WHERE to_address ILIKE $1", account.Email));
     }
@@ -312,7 +312,7 @@ public sealed partial class ProofOfEmailTests(AppFixture app) : IDisposable
     [Fact]
     public async Task NoTokenOfTheseFlowsAppearsInTheApiLog()
     {
-        await using var log = new ApiLog(app.App);
+        await using var log = new ResourceLog(app.App);
         var account = await _client.RegisterAsync(verified: false);
         var verify = LinkIn((await app.Mail.WaitForMailAsync(account.Email)).Body);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync(verify.PathAndQuery)).StatusCode);
@@ -332,21 +332,6 @@ public sealed partial class ProofOfEmailTests(AppFixture app) : IDisposable
 
     private async Task<System.Text.Json.JsonElement> Me(string token) =>
         await (await _client.GetAsync("/api/me", token)).ReadJsonAsync(HttpStatusCode.OK);
-
-    private async Task<IReadOnlyList<MailMessage>> WaitForCountAsync(string to, int count)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var mails = await app.Mail.MessagesToAsync(to);
-            if (mails.Count >= count || waited.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                return mails;
-            }
-
-            await Task.Delay(200);
-        }
-    }
 
     /// <summary>The one link in a mail's text.</summary>
     internal static Uri LinkIn(string body) => new(Link().Match(body) is { Success: true } match ? match.Value : throw new InvalidOperationException($"No link in: {body}"));

@@ -33,41 +33,13 @@ public sealed class MigrationTests(AppFixture app)
         Assert.NotNull(api.StartTimeStamp);
         // The orchestrator's own timestamps of the two are taken at different moments of its bookkeeping (the API's start
         // can read earlier than the migrator's recorded stop): the processes' own log lines say what ran when.
-        var migratorLast = (await LogLinesAsync("migrator")).Max(l => l.At);
-        var apiStart = (await LogLinesAsync("api")).First(l => l.Text.Contains("Starting process", StringComparison.Ordinal)).At;
+        var migratorLast = (await ResourceLog.ReplayAsync(app.App, "migrator")).Max(l => l.At);
+        var apiStart = (await ResourceLog.ReplayAsync(app.App, "api")).First(l => l.Text.Contains("Starting process", StringComparison.Ordinal)).At;
         Assert.True(migratorLast <= apiStart, $"the migrator logged until {migratorLast:O}, the api process started at {apiStart:O}");
 
         var applied = await app.Database.ListAsync("SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\" ORDER BY 1");
         using var db = CreateContext(app.ConnectionString);
         Assert.Equal(db.Database.GetMigrations(), applied);
-    }
-
-    // A resource's log lines so far, with their timestamps (the resource log replays them, then waits for more).
-    private async Task<List<(DateTime At, string Text)>> LogLinesAsync(string resourceName)
-    {
-        var resource = app.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
-        var lines = new List<(DateTime At, string Text)>();
-        using var replayed = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            await foreach (var batch in app.App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(replayed.Token))
-            {
-                foreach (var parts in batch.Select(l => l.Content.Split(' ', 2)))
-                {
-                    if (parts.Length == 2 && DateTime.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var at))
-                    {
-                        lines.Add((at, parts[1]));
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Replayed.
-        }
-
-        Assert.NotEmpty(lines);
-        return lines;
     }
 
     [Fact]

@@ -44,6 +44,22 @@ public sealed class MailCatcher(Uri address) : IDisposable
         }
     }
 
+    /// <summary>The mails to <paramref name="to"/> once there are at least <paramref name="count"/> (the newest first), or all there are when the time is up.</summary>
+    public async Task<IReadOnlyList<MailMessage>> WaitForCountAsync(string to, int count, TimeSpan? timeout = null)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var mails = await MessagesToAsync(to);
+            if (mails.Count >= count || waited.Elapsed > (timeout ?? DefaultTimeout))
+            {
+                return mails;
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
     /// <summary>Every mail held for <paramref name="to"/> (an envelope recipient, any case), the newest first.</summary>
     public async Task<IReadOnlyList<MailMessage>> MessagesToAsync(string to, CancellationToken cancellationToken = default)
     {
