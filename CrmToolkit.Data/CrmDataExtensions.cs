@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ public static class CrmDataExtensions
     /// <summary>
     /// Registers a pooled <see cref="IDbContextFactory{CrmDbContext}"/> with Npgsql's retrying execution strategy,
     /// enriched the Aspire way (metrics, and spans whenever the app traces), the readiness check <c>crm</c>, and
-    /// a scoped <see cref="CrmDbContext"/> leased from the pool and bound to the <see cref="ICurrentSession"/> of the
+    /// a scoped <see cref="CrmDbContext"/> leased from the pool and bound to the <see cref="CurrentSession"/> of the
     /// scope. Settings: <see cref="CrmDataOptions"/>, validated at start.
     /// </summary>
     public static IHostApplicationBuilder AddCrmData(this IHostApplicationBuilder builder)
@@ -58,16 +57,9 @@ public static class CrmDataExtensions
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(ConnectionName);
 
         // Per-request state goes through a scoped factory, never the pooled context's constructor.
-        builder.Services.TryAddScoped<ICurrentSession, NoSession>();
+        builder.Services.AddScoped<CurrentSession>();
         builder.Services.AddScoped<WorkspaceDbContextFactory>();
         builder.Services.AddScoped(services => services.GetRequiredService<WorkspaceDbContextFactory>().CreateDbContext());
         return builder;
-    }
-
-    private sealed class NoSession : ICurrentSession
-    {
-        public WorkspaceId? WorkspaceId => null;
-
-        public Guid? UserId => null;
     }
 }

@@ -28,20 +28,19 @@ public static class CrossWorkspace
     /// then by id; with an <paramref name="after"/> (the last row of the previous page), those that come after it.
     /// </summary>
     public static Task<List<MembershipRow>> MyWorkspacesPageAsync(
-        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, (DateTimeOffset JoinedAt, WorkspaceId WorkspaceId)? after, int take,
-        CancellationToken cancellationToken) =>
-        db.MyWorkspacesPage(sessionWorkspaceId.Value, sessionId, after?.JoinedAt, after?.WorkspaceId.Value, take)
+        CrmDbContext db, SessionRow session, (DateTimeOffset JoinedAt, WorkspaceId WorkspaceId)? after, int take, CancellationToken cancellationToken) =>
+        db.MyWorkspacesPage(session.WorkspaceId.Value, session.SessionId, after?.JoinedAt, after?.WorkspaceId.Value, take)
             .OrderByDescending(m => m.JoinedAt).ThenBy(m => m.WorkspaceId)
             .ToListAsync(cancellationToken);
 
     /// <summary>Switch: the session user's membership in <paramref name="targetWorkspaceId"/>, or <c>null</c>.</summary>
     public static Task<MembershipRow?> MyMembershipAsync(
-        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, WorkspaceId targetWorkspaceId, CancellationToken cancellationToken) =>
-        db.MyMembership(sessionWorkspaceId.Value, sessionId, targetWorkspaceId.Value).SingleOrDefaultAsync(cancellationToken);
+        CrmDbContext db, SessionRow session, WorkspaceId targetWorkspaceId, CancellationToken cancellationToken) =>
+        db.MyMembership(session.WorkspaceId.Value, session.SessionId, targetWorkspaceId.Value).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary><c>GET /me/invitations</c>, accept and decline: the pending, unexpired invitations to the session user's email, newest first.</summary>
-    public static IQueryable<InvitationRow> MyInvitations(CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId) =>
-        db.MyInvitations(sessionWorkspaceId.Value, sessionId).OrderByDescending(i => i.CreatedAt).ThenBy(i => i.InvitationId);
+    public static IQueryable<InvitationRow> MyInvitations(CrmDbContext db, SessionRow session) =>
+        db.MyInvitations(session.WorkspaceId.Value, session.SessionId).OrderByDescending(i => i.CreatedAt).ThenBy(i => i.InvitationId);
 
     /// <summary>Login: the account with this email (compared as <see cref="CrmDbContext.EmailKey"/> does), with its password hash.</summary>
     public static Task<LoginUserRow?> FindLoginUserAsync(CrmDbContext db, string email, CancellationToken cancellationToken) =>
@@ -59,28 +58,28 @@ public static class CrossWorkspace
     /// <paramref name="since"/>, newest first, at most <paramref name="limit"/>.
     /// </summary>
     public static Task<List<DateTimeOffset>> MyRecentWorkspacesAsync(
-        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        CrmDbContext db, SessionRow session, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<DateTimeOffset>(
-            $"SELECT created_at AS \"Value\" FROM crm_my_recent_workspaces({sessionWorkspaceId.Value}, {sessionId}, {since}, {limit})")
+            $"SELECT created_at AS \"Value\" FROM crm_my_recent_workspaces({session.WorkspaceId.Value}, {session.SessionId}, {since}, {limit})")
             .ToListAsync(cancellationToken);
 
     /// <inheritdoc cref="MyRecentWorkspacesAsync"/>
     public static Task<List<DateTimeOffset>> MyRecentInvitationsAsync(
-        CrmDbContext db, WorkspaceId sessionWorkspaceId, string sessionId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        CrmDbContext db, SessionRow session, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<DateTimeOffset>(
-            $"SELECT created_at AS \"Value\" FROM crm_my_recent_invitations({sessionWorkspaceId.Value}, {sessionId}, {since}, {limit})")
+            $"SELECT created_at AS \"Value\" FROM crm_my_recent_invitations({session.WorkspaceId.Value}, {session.SessionId}, {since}, {limit})")
             .ToListAsync(cancellationToken);
 
     /// <summary>
     /// Switch, accept and decline, when they found nothing: whether that was because the calling session has ended
     /// meanwhile (a parallel switch or accept won), which is a 401 like any ended session's, not a 404.
     /// </summary>
-    public static async Task<bool> SessionEndedAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
-        await FindSessionAsync(db, workspaceId, sessionId, cancellationToken) is null;
+    public static async Task<bool> SessionEndedAsync(CrmDbContext db, SessionRow session, CancellationToken cancellationToken) =>
+        await FindSessionAsync(db, session.WorkspaceId, session.SessionId, cancellationToken) is null;
 
     /// <summary>Switch and accept: ends the calling session, which belongs to the workspace being left.</summary>
-    public static Task<int> EndSessionAsync(CrmDbContext db, WorkspaceId workspaceId, string sessionId, CancellationToken cancellationToken) =>
-        db.Database.SqlQuery<int>($"SELECT crm_end_session({workspaceId.Value}, {sessionId}) AS \"Value\"").SingleAsync(cancellationToken);
+    public static Task<int> EndSessionAsync(CrmDbContext db, SessionRow session, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<int>($"SELECT crm_end_session({session.WorkspaceId.Value}, {session.SessionId}) AS \"Value\"").SingleAsync(cancellationToken);
 
     /// <summary>
     /// <c>POST /auth/verify-email</c>: uses the unexpired, unused verification token with this hash and marks its

@@ -6,11 +6,13 @@ namespace CrmToolkit.Data;
 /// The EF Core docs' "pooled context with state": leases a <see cref="CrmDbContext"/> from the pool and binds it to a
 /// workspace and user. Scoped; the pooled factory underneath is a singleton.
 /// </summary>
-public sealed class WorkspaceDbContextFactory(IDbContextFactory<CrmDbContext> pool, ICurrentSession currentSession)
+public sealed class WorkspaceDbContextFactory(IDbContextFactory<CrmDbContext> pool, CurrentSession currentSession)
     : IDbContextFactory<CrmDbContext>
 {
     /// <summary>A context bound to the current unit of work's workspace and user (or to none).</summary>
-    public CrmDbContext CreateDbContext() => Bind(pool.CreateDbContext(), currentSession.WorkspaceId, currentSession.UserId);
+    public CrmDbContext CreateDbContext() => currentSession.IsSignedIn
+        ? Bind(pool.CreateDbContext(), currentSession.WorkspaceId, currentSession.UserId)
+        : pool.CreateDbContext();
 
     /// <summary>
     /// A context bound to <paramref name="workspaceId"/> (and <paramref name="userId"/>), for the flows that act in a

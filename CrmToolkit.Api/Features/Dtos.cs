@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Serialization;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
@@ -14,14 +13,8 @@ public sealed record UserResponse(Guid Id, string Email, string Name, bool Email
 
     public static UserResponse From(LoginUserRow user) => new(user.UserId, user.Email, user.Name, user.EmailVerified, user.UserCreatedAt, user.UserUpdatedAt);
 
-    /// <summary>The signed-in user, from the session's principal.</summary>
-    public static UserResponse From(ClaimsPrincipal user) => new(
-        user.GetUserId(),
-        user.Required(CrmClaimTypes.Email),
-        user.Required(CrmClaimTypes.Name),
-        user.IsEmailVerified(),
-        user.GetInstant(CrmClaimTypes.UserCreatedAt),
-        user.GetInstant(CrmClaimTypes.UserUpdatedAt));
+    /// <summary>The signed-in user, as the session lookup read it.</summary>
+    public static UserResponse From(SessionRow s) => new(s.UserId, s.Email, s.Name, s.EmailVerified, s.UserCreatedAt, s.UserUpdatedAt);
 }
 
 public sealed record WorkspaceResponse(
@@ -38,14 +31,9 @@ public sealed record WorkspaceResponse(
     public static WorkspaceResponse From(MembershipRow m) =>
         new(m.WorkspaceId, m.WorkspaceName, m.Description, m.CreatedBy, m.WorkspaceCreatedAt, m.WorkspaceUpdatedAt);
 
-    /// <summary>The signed-in session's workspace, from its principal.</summary>
-    public static WorkspaceResponse From(ClaimsPrincipal user) => new(
-        user.GetWorkspaceId(),
-        user.Required(CrmClaimTypes.WorkspaceName),
-        user.FindFirst(CrmClaimTypes.WorkspaceDescription)?.Value,
-        Guid.Parse(user.Required(CrmClaimTypes.WorkspaceCreatedBy)),
-        user.GetInstant(CrmClaimTypes.WorkspaceCreatedAt),
-        user.GetInstant(CrmClaimTypes.WorkspaceUpdatedAt));
+    /// <summary>The signed-in session's workspace, as the session lookup read it.</summary>
+    public static WorkspaceResponse From(SessionRow s) =>
+        new(s.WorkspaceId, s.WorkspaceName, s.Description, s.CreatedBy, s.WorkspaceCreatedAt, s.WorkspaceUpdatedAt);
 }
 
 /// <summary>A session as the client sees it: the token only in the response that creates it.</summary>

@@ -86,6 +86,21 @@ public sealed class KeysetCursor(IDataProtectionProvider dataProtection)
         return key is not null && isComplete(key);
     }
 
+    /// <summary>
+    /// The page of <paramref name="rows"/>, read with one row more than <paramref name="size"/> (the one that tells
+    /// whether a next page exists): the first <paramref name="size"/> rows, and the cursor after the last of them.
+    /// </summary>
+    public Page<T> ToPage<T, TKey>(List<T> rows, int size, string list, string owner, Func<T, TKey> keyOf)
+    {
+        if (rows.Count <= size)
+        {
+            return new Page<T>(rows, null);
+        }
+
+        rows.RemoveRange(size, rows.Count - size);
+        return new Page<T>(rows, Encode(list, owner, keyOf(rows[^1])));
+    }
+
     public static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Invalid() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["Not a cursor returned by this API."] });
 

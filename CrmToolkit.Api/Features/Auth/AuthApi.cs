@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
@@ -173,7 +172,7 @@ public static class AuthApi
     /// <summary>A new session in another workspace of the user; the calling session ends in the same transaction.</summary>
     private static async Task<Results<Ok<SignedInResponse>, NotFound, ChallengeHttpResult>> Switch(
         SwitchRequest request,
-        ClaimsPrincipal user,
+        CurrentSession caller,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
         CrmTelemetry telemetry,
@@ -185,17 +184,17 @@ public static class AuthApi
             return TypedResults.NotFound();
         }
 
-        var userId = user.GetUserId();
+        var userId = caller.UserId;
         await using var targetDb = contexts.CreateDbContext(target, userId);
-        if (await CrossWorkspace.MyMembershipAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), target, cancellationToken) is not { } membership)
+        if (await CrossWorkspace.MyMembershipAsync(targetDb, caller.Session, target, cancellationToken) is not { } membership)
         {
             // The lookup is keyed on the calling session: it finds nothing once a parallel switch ended that session.
-            return await CrossWorkspace.SessionEndedAsync(targetDb, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken)
+            return await CrossWorkspace.SessionEndedAsync(targetDb, caller.Session, cancellationToken)
                 ? TypedResults.Challenge()
                 : TypedResults.NotFound();
         }
 
-        var session = await sessions.ReplaceAsync(targetDb, user, first: null, cancellationToken);
+        var session = await sessions.ReplaceAsync(targetDb, caller, first: null, cancellationToken);
         if (session is null)
         {
             return TypedResults.Challenge(); // the session ended meanwhile: a 401 like any ended session's
@@ -204,13 +203,13 @@ public static class AuthApi
         telemetry.SessionCreated("switch");
         telemetry.SessionsEnded("switch");
         return TypedResults.Ok(new SignedInResponse(
-            UserResponse.From(user), WorkspaceResponse.From(membership), membership.Role, SessionResponse.From(session)));
+            UserResponse.From(caller.Session), WorkspaceResponse.From(membership), membership.Role, SessionResponse.From(session)));
     }
 
     private static async Task<NoContent> Logout(
-        ClaimsPrincipal user, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+        CurrentSession caller, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var sessionId = user.GetSessionId();
+        var sessionId = caller.Session.SessionId;
         var ended = await db.Sessions.Where(s => s.Id == sessionId).ExecuteDeleteAsync(cancellationToken);
         telemetry.SessionsEnded("logout", ended);
         return TypedResults.NoContent();

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Mail;
@@ -50,7 +49,7 @@ public static class EmailProofApi
 
     /// <summary>A new link for the signed-in user's address; nothing when it is verified already. Under the user row's lock, so the allowance holds for parallel requests.</summary>
     private static async Task<Results<Accepted, ProblemHttpResult>> ResendVerification(
-        ClaimsPrincipal user,
+        CurrentSession caller,
         CrmDbContext db,
         HttpContext httpContext,
         MailLinks links,
@@ -58,12 +57,12 @@ public static class EmailProofApi
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (user.IsEmailVerified())
+        if (caller.Session.EmailVerified)
         {
             return TypedResults.Accepted((string?)null);
         }
 
-        var userId = user.GetUserId();
+        var userId = caller.UserId;
         var settings = options.Value;
         return await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
@@ -81,10 +80,10 @@ public static class EmailProofApi
                 return (Results<Accepted, ProblemHttpResult>)AuthRateLimiting.TooManyRequests(httpContext, wait);
             }
 
-            var email = user.Required(CrmClaimTypes.Email);
+            var email = caller.Session.Email;
             var (token, row) = EmailTokens.New(userId, email, EmailTokenPurpose.VerifyEmail, now, settings.VerificationTokenLifetime);
             db.EmailTokens.Add(row);
-            db.MailOutbox.Add(Mails.VerifyEmail(email, user.Required(CrmClaimTypes.Name), links.VerifyEmail(token), settings.VerificationTokenLifetime));
+            db.MailOutbox.Add(Mails.VerifyEmail(email, caller.Session.Name, links.VerifyEmail(token), settings.VerificationTokenLifetime));
             await db.SaveChangesAsync(ct);
             return TypedResults.Accepted((string?)null);
         }, cancellationToken);

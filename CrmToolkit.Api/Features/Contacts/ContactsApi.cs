@@ -1,7 +1,5 @@
-using System.Security.Claims;
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
-using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
 using CrmToolkit.Api.Infrastructure.Idempotency;
 using CrmToolkit.Api.Infrastructure.Validation;
@@ -36,11 +34,11 @@ public static class ContactsApi
     /// Keyset pages ordered by last name (missing last names last), first name, id: one ordered range of
     /// contacts_workspace_name_idx. <c>q</c> matches the start of first name, last name, email or company.
     /// </summary>
-    private static async Task<Results<Ok<ContactsPage>, ValidationProblem>> ListContacts(
-        CrmDbContext db, ClaimsPrincipal user, KeysetCursor cursors, CancellationToken cancellationToken,
+    private static async Task<Results<Ok<Page<ContactResponse>>, ValidationProblem>> ListContacts(
+        CrmDbContext db, CurrentSession caller, KeysetCursor cursors, CancellationToken cancellationToken,
         [MaxLength(100), PlainText] string? q = null, [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
-        var workspace = user.GetWorkspaceId().Value;
+        var workspace = caller.WorkspaceId.Value;
         Cursor? cursor = null;
         // One list with or without q: a page resumes after the same sort key.
         if (after is not null && !cursors.TryDecode("contacts", workspace, after, out cursor, c => c.FirstName is not null))
@@ -52,14 +50,7 @@ public static class ContactsApi
         var rows = cursor is null && string.IsNullOrWhiteSpace(q)
             ? await FirstPage(db, size + 1).ToListAsync(cancellationToken)
             : await PageQuery(db, q, cursor, size).ToListAsync(cancellationToken);
-        string? next = null;
-        if (rows.Count > size)
-        {
-            rows.RemoveAt(size);
-            next = cursors.Encode("contacts", workspace, Cursor.From(rows[^1]));
-        }
-
-        return TypedResults.Ok(new ContactsPage(rows, next));
+        return TypedResults.Ok(cursors.ToPage(rows, size, "contacts", workspace, Cursor.From));
     }
 
     // The typical request, the first page with no search, as a compiled query: no expression tree to build,
@@ -99,7 +90,7 @@ public static class ContactsApi
     }
 
     private static async Task<CreatedAtRoute<ContactResponse>> CreateContact(
-        CreateContactRequest request, ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
+        CreateContactRequest request, CurrentSession caller, CrmDbContext db, CancellationToken cancellationToken)
     {
         var contact = new Contact
         {
@@ -109,7 +100,7 @@ public static class ContactsApi
             Phone = TextInput.CleanOptional(request.Phone),
             Company = TextInput.CleanOptional(request.Company),
             Notes = TextInput.Multiline(request.Notes),
-            CreatedBy = user.GetUserId(),
+            CreatedBy = caller.UserId,
         };
         db.Contacts.Add(contact); // the workspace id is stamped by the context
         await db.SaveChangesAsync(cancellationToken);

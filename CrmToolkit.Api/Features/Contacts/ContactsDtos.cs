@@ -29,8 +29,6 @@ public sealed record ContactResponse(
     public static ContactResponse From(Contact c) => FromContact(c);
 }
 
-public sealed record ContactsPage(IReadOnlyList<ContactResponse> Items, string? Next);
-
 public sealed record CreateContactRequest(
     [Required, NotBlank, PlainText, StringLength(100, MinimumLength = 1)] string FirstName,
     [PlainText, MaxLength(100)] string? LastName,

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
@@ -54,7 +53,7 @@ public static class InvitationsApi
     /// </summary>
     private static async Task<Results<Created<InvitationResponse>, ProblemHttpResult>> CreateInvitation(
         CreateInvitationRequest request,
-        ClaimsPrincipal caller,
+        CurrentSession caller,
         CrmDbContext db,
         HttpContext httpContext,
         IOptions<InvitationOptions> options,
@@ -63,8 +62,8 @@ public static class InvitationsApi
     {
         var role = Enum.Parse<WorkspaceRole>(request.Role, ignoreCase: true);
         var email = TextInput.Clean(request.Email);
-        var inviter = caller.GetUserId();
-        var inviterName = caller.Required(CrmClaimTypes.Name);
+        var inviter = caller.UserId;
+        var inviterName = caller.Session.Name;
         return await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
             await db.LockWorkspaceAsync(ct);
@@ -100,7 +99,7 @@ public static class InvitationsApi
             // workspaces cannot slip past it.
             await db.LockUserAsync(ct);
             var perInviter = options.Value.PerInviterPerHour;
-            var sentLastHour = await CrossWorkspace.MyRecentInvitationsAsync(db, caller.GetWorkspaceId(), caller.GetSessionId(), hourAgo, perInviter, ct);
+            var sentLastHour = await CrossWorkspace.MyRecentInvitationsAsync(db, caller.Session, hourAgo, perInviter, ct);
             if (AuthRateLimiting.HourlyAllowanceWait(sentLastHour, perInviter, now) is { } inviterWait)
             {
                 return AuthRateLimiting.TooManyRequests(httpContext, inviterWait);
@@ -112,7 +111,7 @@ public static class InvitationsApi
             var invitation = new Invitation { Email = email, Role = role, InvitedBy = inviter, CreatedAt = now, ExpiresAt = now + options.Value.Lifetime };
             db.Invitations.Add(invitation);
             // The same mail whether or not an account has the address, so the answer tells nobody who has one.
-            db.MailOutbox.Add(Mails.Invitation(email, caller.Required(CrmClaimTypes.WorkspaceName), inviterName, role, invitation.ExpiresAt));
+            db.MailOutbox.Add(Mails.Invitation(email, caller.Session.WorkspaceName, inviterName, role, invitation.ExpiresAt));
             await db.SaveChangesAsync(ct);
 
             return TypedResults.Created(
@@ -123,11 +122,11 @@ public static class InvitationsApi
     }
 
     /// <summary>Pending, unexpired invitations, oldest first (the first to expire), in keyset pages.</summary>
-    private static async Task<Results<Ok<InvitationsPage>, ValidationProblem>> ListInvitations(
-        CrmDbContext db, ClaimsPrincipal user, KeysetCursor cursors, TimeProvider time, CancellationToken cancellationToken,
+    private static async Task<Results<Ok<Page<InvitationResponse>>, ValidationProblem>> ListInvitations(
+        CrmDbContext db, CurrentSession caller, KeysetCursor cursors, TimeProvider time, CancellationToken cancellationToken,
         [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
-        var workspace = user.GetWorkspaceId().Value;
+        var workspace = caller.WorkspaceId.Value;
         Cursor? cursor = null;
         // Issued times are UTC, as PostgreSQL returns them (Npgsql binds no other offset).
         if (after is not null
@@ -153,14 +152,7 @@ public static class InvitationsApi
             select new InvitationResponse(i.Id, i.Email, i.Role, new InviterResponse(i.InvitedBy, u.Name), i.CreatedAt, i.ExpiresAt, null))
             .Take(size + 1)
             .ToListAsync(cancellationToken);
-        string? next = null;
-        if (rows.Count > size)
-        {
-            rows.RemoveAt(size);
-            next = cursors.Encode("invitations", workspace, new Cursor(rows[^1].CreatedAt, rows[^1].Id));
-        }
-
-        return TypedResults.Ok(new InvitationsPage(rows, next));
+        return TypedResults.Ok(cursors.ToPage(rows, size, "invitations", workspace, i => new Cursor(i.CreatedAt, i.Id)));
     }
 
     private static async Task<Results<NoContent, NotFound>> RevokeInvitation(
@@ -174,9 +166,9 @@ public static class InvitationsApi
     }
 
     private static async Task<Ok<List<InvitationResponse>>> MyInvitations(
-        ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
+        CurrentSession caller, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var invitations = await CrossWorkspace.MyInvitations(db, user.GetWorkspaceId(), user.GetSessionId()).ToListAsync(cancellationToken);
+        var invitations = await CrossWorkspace.MyInvitations(db, caller.Session).ToListAsync(cancellationToken);
         return TypedResults.Ok(invitations.ConvertAll(InvitationResponse.From));
     }
 
@@ -186,7 +178,7 @@ public static class InvitationsApi
     /// </summary>
     private static async Task<Results<Ok<SignedInResponse>, NotFound, ChallengeHttpResult>> Accept(
         Guid invitationId,
-        ClaimsPrincipal user,
+        CurrentSession caller,
         CrmDbContext db,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
@@ -194,11 +186,11 @@ public static class InvitationsApi
         CrmTelemetry telemetry,
         CancellationToken cancellationToken)
     {
-        if (await FindMineAsync(db, user, invitationId, cancellationToken) is not { } invitation)
+        if (await FindMineAsync(db, caller, invitationId, cancellationToken) is not { } invitation)
         {
             // The lookup is keyed on the calling session: once a parallel switch or accept ended it, a 401 like any
             // ended session's; otherwise unknown, expired, answered, revoked, void or not the caller's: 404.
-            if (await CrossWorkspace.SessionEndedAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken))
+            if (await CrossWorkspace.SessionEndedAsync(db, caller.Session, cancellationToken))
             {
                 return TypedResults.Challenge();
             }
@@ -206,10 +198,10 @@ public static class InvitationsApi
             return TypedResults.NotFound();
         }
 
-        var userId = user.GetUserId();
+        var userId = caller.UserId;
         await using var target = contexts.CreateDbContext(invitation.WorkspaceId, userId);
         var taken = true;
-        var session = await sessions.ReplaceAsync(target, user, async (joining, ct) =>
+        var session = await sessions.ReplaceAsync(target, caller, async (joining, ct) =>
         {
             await joining.LockWorkspaceAsync(ct); // the inviter's role, read next, cannot change until this commits
             taken = await AnswerAsync(joining, invitationId, InvitationStatus.Accepted, time, ct);
@@ -224,7 +216,7 @@ public static class InvitationsApi
         {
             // Taken by us, yet refused: the calling session ended meanwhile. Not taken: answered meanwhile, maybe by a
             // parallel accept with this very session, which then ended it: that is the 401 too.
-            return taken || await CrossWorkspace.SessionEndedAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken)
+            return taken || await CrossWorkspace.SessionEndedAsync(db, caller.Session, cancellationToken)
                 ? TypedResults.Challenge()
                 : TypedResults.NotFound();
         }
@@ -233,22 +225,22 @@ public static class InvitationsApi
         telemetry.SessionCreated("invitation_accepted");
         telemetry.SessionsEnded("invitation_accepted");
         return TypedResults.Ok(new SignedInResponse(
-            UserResponse.From(user), WorkspaceResponse.From(workspace), invitation.Role, SessionResponse.From(session)));
+            UserResponse.From(caller.Session), WorkspaceResponse.From(workspace), invitation.Role, SessionResponse.From(session)));
     }
 
     private static async Task<Results<NoContent, NotFound, ChallengeHttpResult>> Decline(
         Guid invitationId,
-        ClaimsPrincipal user,
+        CurrentSession caller,
         CrmDbContext db,
         WorkspaceDbContextFactory contexts,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (await FindMineAsync(db, user, invitationId, cancellationToken) is not { } invitation)
+        if (await FindMineAsync(db, caller, invitationId, cancellationToken) is not { } invitation)
         {
             // The lookup is keyed on the calling session: once a parallel switch or accept ended it, a 401 like any
             // ended session's; otherwise unknown, expired, answered, revoked, void or not the caller's: 404.
-            if (await CrossWorkspace.SessionEndedAsync(db, user.GetWorkspaceId(), user.GetSessionId(), cancellationToken))
+            if (await CrossWorkspace.SessionEndedAsync(db, caller.Session, cancellationToken))
             {
                 return TypedResults.Challenge();
             }
@@ -256,15 +248,15 @@ public static class InvitationsApi
             return TypedResults.NotFound();
         }
 
-        await using var target = contexts.CreateDbContext(invitation.WorkspaceId, user.GetUserId());
+        await using var target = contexts.CreateDbContext(invitation.WorkspaceId, caller.UserId);
         return await AnswerAsync(target, invitationId, InvitationStatus.Declined, time, cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
     }
 
     // Unknown, expired, answered, revoked or addressed to another email: not found, all alike.
-    private static Task<InvitationRow?> FindMineAsync(CrmDbContext db, ClaimsPrincipal user, Guid invitationId, CancellationToken cancellationToken) =>
-        CrossWorkspace.MyInvitations(db, user.GetWorkspaceId(), user.GetSessionId())
+    private static Task<InvitationRow?> FindMineAsync(CrmDbContext db, CurrentSession caller, Guid invitationId, CancellationToken cancellationToken) =>
+        CrossWorkspace.MyInvitations(db, caller.Session)
             .FirstOrDefaultAsync(i => i.InvitationId == invitationId, cancellationToken);
 
     // Still pending, unexpired and backed by its inviter at this moment: exactly one answer wins.

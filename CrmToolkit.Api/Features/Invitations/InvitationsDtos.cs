@@ -28,5 +28,3 @@ public sealed record InvitationResponse(
         new(i.InvitationId, i.Email, i.Role, new InviterResponse(i.InvitedBy, i.InviterName), i.CreatedAt, i.ExpiresAt,
             new InvitedToResponse(i.WorkspaceId, i.WorkspaceName));
 }
-
-public sealed record InvitationsPage(IReadOnlyList<InvitationResponse> Items, string? Next);

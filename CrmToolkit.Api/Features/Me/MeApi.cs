@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
-using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,11 +12,11 @@ public static class MeApi
         var group = routes.MapGroup("/me").WithTags("Me").RequireAuthorization();
 
         // Served entirely from the session lookup the authentication already did: no further query.
-        group.MapGet("/", (ClaimsPrincipal user) => TypedResults.Ok(new SignedInResponse(
-            UserResponse.From(user),
-            WorkspaceResponse.From(user),
-            user.GetRole(),
-            new SessionResponse(null, user.GetInstant(CrmClaimTypes.SessionExpiresAt)))));
+        group.MapGet("/", (CurrentSession session) => TypedResults.Ok(new SignedInResponse(
+            UserResponse.From(session.Session),
+            WorkspaceResponse.From(session.Session),
+            session.Role,
+            new SessionResponse(null, session.ExpiresAt))));
 
         group.MapGet("/workspaces", MyWorkspaces);
 
@@ -29,11 +27,11 @@ public static class MeApi
     /// The user's workspaces in keyset pages, most recently joined first, then by id. The cursor belongs to the user, not
     /// to the session's workspace: it still pages after a switch.
     /// </summary>
-    private static async Task<Results<Ok<MyWorkspacesPage>, ValidationProblem>> MyWorkspaces(
-        ClaimsPrincipal user, CrmDbContext db, KeysetCursor cursors, CancellationToken cancellationToken,
+    private static async Task<Results<Ok<Page<MyWorkspaceResponse>>, ValidationProblem>> MyWorkspaces(
+        CurrentSession session, CrmDbContext db, KeysetCursor cursors, CancellationToken cancellationToken,
         [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
-        var owner = user.GetUserId().ToString();
+        var owner = session.UserId.ToString();
         Cursor? cursor = null;
         // Issued times are UTC, as PostgreSQL returns them (Npgsql binds no other offset).
         if (after is not null
@@ -44,15 +42,9 @@ public static class MeApi
 
         var size = limit ?? KeysetCursor.DefaultPageSize;
         var rows = await CrossWorkspace.MyWorkspacesPageAsync(
-            db, user.GetWorkspaceId(), user.GetSessionId(), cursor is null ? null : (cursor.JoinedAt, cursor.WorkspaceId), size + 1, cancellationToken);
-        string? next = null;
-        if (rows.Count > size)
-        {
-            rows.RemoveAt(size);
-            next = cursors.Encode("me-workspaces", owner, new Cursor(rows[^1].JoinedAt, rows[^1].WorkspaceId));
-        }
-
-        return TypedResults.Ok(new MyWorkspacesPage(rows.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m), m.Role, m.JoinedAt)), next));
+            db, session.Session, cursor is null ? null : (cursor.JoinedAt, cursor.WorkspaceId), size + 1, cancellationToken);
+        var items = rows.ConvertAll(m => new MyWorkspaceResponse(WorkspaceResponse.From(m), m.Role, m.JoinedAt));
+        return TypedResults.Ok(cursors.ToPage(items, size, "me-workspaces", owner, w => new Cursor(w.JoinedAt, w.Workspace.Id)));
     }
 
     /// <summary>Where a page ended: the last membership's join time and workspace id.</summary>

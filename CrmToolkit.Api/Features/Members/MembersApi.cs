@@ -1,7 +1,5 @@
-using System.Security.Claims;
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
-using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
@@ -30,11 +28,11 @@ public static class MembersApi
     }
 
     /// <summary>Keyset pages ordered by email (unique); <c>after</c> is the opaque <c>next</c> of the previous page.</summary>
-    private static async Task<Results<Ok<MembersPage>, ValidationProblem>> ListMembers(
-        CrmDbContext db, ClaimsPrincipal user, KeysetCursor cursors, CancellationToken cancellationToken,
+    private static async Task<Results<Ok<Page<MemberResponse>>, ValidationProblem>> ListMembers(
+        CrmDbContext db, CurrentSession caller, KeysetCursor cursors, CancellationToken cancellationToken,
         [Range(1, KeysetCursor.MaxPageSize)] int? limit = null, string? after = null)
     {
-        var workspace = user.GetWorkspaceId().Value;
+        var workspace = caller.WorkspaceId.Value;
         Cursor? cursor = null;
         if (after is not null && !cursors.TryDecode("members", workspace, after, out cursor, c => c.Email is { Length: > 0 }))
         {
@@ -43,12 +41,11 @@ public static class MembersApi
 
         var size = limit ?? KeysetCursor.DefaultPageSize;
         var rows = await MemberRows(db, afterEmail: cursor?.Email, take: size + 1).ToListAsync(cancellationToken);
-        var next = rows.Count > size ? cursors.Encode("members", workspace, new Cursor(rows[size - 1].Email)) : null;
-        return TypedResults.Ok(new MembersPage(rows.Take(size).ToList(), next));
+        return TypedResults.Ok(cursors.ToPage(rows, size, "members", workspace, m => new Cursor(m.Email)));
     }
 
     private static async Task<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>> ChangeRole(
-        Guid userId, ChangeRoleRequest request, ClaimsPrincipal caller, CrmDbContext db, CancellationToken cancellationToken)
+        Guid userId, ChangeRoleRequest request, CurrentSession caller, CrmDbContext db, CancellationToken cancellationToken)
     {
         var newRole = ParseRole(request.Role);
         return await WithWorkspaceLockedAsync<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>>(db, caller, async (actor, ct) =>
@@ -83,7 +80,7 @@ public static class MembersApi
 
     /// <summary>Removes a member and ends their sessions in this workspace.</summary>
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveMember(
-        Guid userId, ClaimsPrincipal caller, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+        Guid userId, CurrentSession caller, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
         var (result, sessionsEnded) = await WithWorkspaceLockedAsync<(Results<NoContent, NotFound, ProblemHttpResult>, int)>(db, caller, async (actor, ct) =>
         {
@@ -93,7 +90,7 @@ public static class MembersApi
                 return (TypedResults.NotFound(), 0);
             }
 
-            var self = userId == caller.GetUserId();
+            var self = userId == caller.UserId;
             if (!self && (actor == WorkspaceRole.Member || (actor == WorkspaceRole.Admin && target.Role >= WorkspaceRole.Admin)))
             {
                 return (Forbidden(actor == WorkspaceRole.Member
@@ -131,21 +128,17 @@ public static class MembersApi
     /// The action gets the caller's role as it is now, under the lock (not as it was when the session was
     /// read): <c>null</c> when the caller is no longer a member.
     /// </summary>
-    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, ClaimsPrincipal caller, Func<WorkspaceRole?, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    private static Task<T> WithWorkspaceLockedAsync<T>(CrmDbContext db, CurrentSession caller, Func<WorkspaceRole?, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        var callerId = caller.GetUserId();
-        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        var callerId = caller.UserId;
+        return ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.LockWorkspaceAsync(ct);
             var actor = await db.WorkspaceMembers
                 .Where(m => m.UserId == callerId)
                 .Select(m => (WorkspaceRole?)m.Role)
                 .SingleOrDefaultAsync(ct);
-            var result = await action(actor, ct);
-            await transaction.CommitAsync(ct);
-            return result;
+            return await action(actor, ct);
         }, cancellationToken);
     }
 

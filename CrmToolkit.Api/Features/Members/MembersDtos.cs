@@ -5,6 +5,4 @@ namespace CrmToolkit.Api.Features.Members;
 
 public sealed record MemberResponse(Guid UserId, string Email, string Name, WorkspaceRole Role, DateTimeOffset JoinedAt);
 
-public sealed record MembersPage(IReadOnlyList<MemberResponse> Items, string? Next);
-
 public sealed record ChangeRoleRequest([Required, AllowedValues("owner", "admin", "member")] string Role);

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Authorization;
@@ -32,7 +31,7 @@ public static class WorkspacesApi
     /// </summary>
     private static async Task<Results<Created<CreatedWorkspaceResponse>, ValidationProblem, ProblemHttpResult>> CreateWorkspace(
         CreateWorkspaceRequest request,
-        ClaimsPrincipal user,
+        CurrentSession caller,
         HttpContext httpContext,
         WorkspaceDbContextFactory contexts,
         SessionIssuer sessions,
@@ -55,14 +54,14 @@ public static class WorkspacesApi
             });
         }
 
-        var userId = user.GetUserId();
+        var userId = caller.UserId;
         var allowance = options.Value.PerUserPerHour;
         await using var db = contexts.CreateDbContext(id, userId);
         var created = await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
             await db.LockUserAsync(ct);
             var now = time.GetUtcNow();
-            var lastHour = await CrossWorkspace.MyRecentWorkspacesAsync(db, user.GetWorkspaceId(), user.GetSessionId(), now - TimeSpan.FromHours(1), allowance, ct);
+            var lastHour = await CrossWorkspace.MyRecentWorkspacesAsync(db, caller.Session, now - TimeSpan.FromHours(1), allowance, ct);
             if (AuthRateLimiting.HourlyAllowanceWait(lastHour, allowance, now) is { } wait)
             {
                 return new Creation(null, null, wait);
@@ -86,13 +85,13 @@ public static class WorkspacesApi
 
     private sealed record Creation(Workspace? Workspace, IssuedSession? Session, TimeSpan? RetryAfter);
 
-    private static Ok<WorkspaceResponse> GetWorkspace(ClaimsPrincipal user) =>
-        TypedResults.Ok(WorkspaceResponse.From(user));
+    private static Ok<WorkspaceResponse> GetWorkspace(CurrentSession caller) =>
+        TypedResults.Ok(WorkspaceResponse.From(caller.Session));
 
     private static async Task<Results<Ok<WorkspaceResponse>, NotFound>> UpdateWorkspace(
-        UpdateWorkspaceRequest request, ClaimsPrincipal user, CrmDbContext db, CancellationToken cancellationToken)
+        UpdateWorkspaceRequest request, CurrentSession caller, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == user.GetWorkspaceId(), cancellationToken);
+        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == caller.WorkspaceId, cancellationToken);
         if (workspace is null)
         {
             return TypedResults.NotFound();
@@ -114,15 +113,13 @@ public static class WorkspacesApi
 
     /// <summary>Members, sessions and every package row of the workspace go with it (ON DELETE CASCADE).</summary>
     private static async Task<Results<NoContent, NotFound>> DeleteWorkspace(
-        ClaimsPrincipal user, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
+        CurrentSession caller, CrmDbContext db, CrmTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var id = user.GetWorkspaceId();
-        var sessionsEnded = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        var id = caller.WorkspaceId;
+        var sessionsEnded = await ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var count = await db.Sessions.CountAsync(ct);
             var deleted = await db.Workspaces.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
-            await transaction.CommitAsync(ct);
             return deleted == 0 ? (int?)null : count;
         }, cancellationToken);
         if (sessionsEnded is null)

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
 using CrmToolkit.Api.Infrastructure.Authorization;
-using CrmToolkit.Data;
 using Microsoft.AspNetCore.Identity;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
@@ -28,8 +27,6 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<PasswordHashingQueue>();
         services.AddSingleton<Passwords>();
         services.AddSingleton<SessionIssuer>();
-        services.AddHttpContextAccessor();
-        services.AddScoped<ICurrentSession, SignedInSession>();
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);

@@ -9,7 +9,8 @@ namespace CrmToolkit.Api.Infrastructure.Auth;
 /// <summary>
 /// The <c>Bearer</c> scheme: authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <c>sessions</c> with one
 /// database round trip (session, membership, user and workspace, in the function <c>crm_session</c>), plus at most
-/// one renewal write an hour; issues the <see cref="SessionPrincipal"/>. Never hashes a password, never logs the
+/// one renewal write an hour; signs the request's <see cref="CurrentSession"/> in (what handlers read) and issues the
+/// <see cref="SessionPrincipal"/> (what the policies read). Never hashes a password, never logs the
 /// token. Challenges with a bare 401 and <c>WWW-Authenticate: Bearer</c> (the status-code pages add the problem body).
 /// </summary>
 public sealed class SessionAuthenticationHandler(
@@ -20,7 +21,8 @@ public sealed class SessionAuthenticationHandler(
     WorkspaceDbContextFactory workspaceContexts,
     IOptions<SessionLifetimeOptions> lifetime,
     TimeProvider time,
-    CrmTelemetry telemetry)
+    CrmTelemetry telemetry,
+    CurrentSession currentSession)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -63,7 +65,8 @@ public sealed class SessionAuthenticationHandler(
             telemetry.SessionRenewed();
         }
 
-        return AuthenticateResult.Success(new AuthenticationTicket(SessionPrincipal.Create(session, expiresAt, Scheme.Name), Scheme.Name));
+        currentSession.SignIn(session, expiresAt);
+        return AuthenticateResult.Success(new AuthenticationTicket(SessionPrincipal.Create(session, Scheme.Name), Scheme.Name));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

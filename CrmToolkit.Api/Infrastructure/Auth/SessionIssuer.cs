@@ -1,7 +1,5 @@
-using System.Security.Claims;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
@@ -37,20 +35,17 @@ public sealed class SessionIssuer(IOptions<SessionLifetimeOptions> options, Time
     /// calling session had ended meanwhile: a token never yields two live sessions.
     /// </summary>
     public Task<IssuedSession?> ReplaceAsync(
-        CrmDbContext db, ClaimsPrincipal caller, Func<CrmDbContext, CancellationToken, Task<bool>>? first, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        CrmDbContext db, CurrentSession caller, Func<CrmDbContext, CancellationToken, Task<bool>>? first, CancellationToken cancellationToken) =>
+        ResilientTransaction.New(db).ExecuteAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             if ((first is not null && !await first(db, ct))
-                || await CrossWorkspace.EndSessionAsync(db, caller.GetWorkspaceId(), caller.GetSessionId(), ct) != 1)
+                || await CrossWorkspace.EndSessionAsync(db, caller.Session, ct) != 1)
             {
                 return null;
             }
 
-            var issued = Add(db, caller.GetUserId());
+            var issued = Add(db, caller.UserId);
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return issued;
-        }, cancellationToken);
+        }, issued => issued is not null, cancellationToken);
 }

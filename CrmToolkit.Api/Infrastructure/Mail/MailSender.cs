@@ -72,8 +72,7 @@ public sealed partial class MailSender(
         try
         {
             await using var db = await pool.CreateDbContextAsync(cancellationToken);
-            var strategy = db.Database.CreateExecutionStrategy();
-            while (await strategy.ExecuteAsync(ct => DeliverNextAsync(db, smtp, server, ct), cancellationToken))
+            while (await ResilientTransaction.New(db).ExecuteAsync(ct => DeliverNextAsync(db, smtp, server, ct), cancellationToken))
             {
             }
         }
@@ -93,11 +92,9 @@ public sealed partial class MailSender(
         }
     }
 
-    /// <summary>One mail: true when there may be more to send now.</summary>
+    /// <summary>One mail, in the caller's transaction: true when there may be more to send now.</summary>
     private async Task<bool> DeliverNextAsync(CrmDbContext db, SmtpClient smtp, SmtpEndpoint server, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var mail = await db.MailOutbox
             .FromSql($"SELECT * FROM mail_outbox WHERE failed_at IS NULL AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED")
             .SingleOrDefaultAsync(cancellationToken);
@@ -146,7 +143,6 @@ public sealed partial class MailSender(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return more;
     }
 

@@ -238,14 +238,15 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         // instead of writing a warning into every fresh API process's log.
         await using var db = Contexts(app.AppConnectionString).CreateDbContext();
 
-        Assert.NotNull(await CrossWorkspace.FindSessionAsync(db, WorkspaceId.Parse(a), sessionId, default));
+        var session = await CrossWorkspace.FindSessionAsync(db, WorkspaceId.Parse(a), sessionId, default);
+        Assert.NotNull(session);
         Assert.Equal(userA, (await CrossWorkspace.FindLoginUserAsync(db, email, default))?.UserId);
         Assert.Equal(WorkspaceId.Parse(a), (await CrossWorkspace.LoginWorkspaceAsync(db, userA, null, default))?.WorkspaceId);
-        var page = await CrossWorkspace.MyWorkspacesPageAsync(db, WorkspaceId.Parse(a), sessionId, after: null, take: 2, default);
+        var page = await CrossWorkspace.MyWorkspacesPageAsync(db, session, after: null, take: 2, default);
         Assert.Equal(WorkspaceId.Parse(a), Assert.Single(page).WorkspaceId);
-        Assert.Empty(await CrossWorkspace.MyWorkspacesPageAsync(db, WorkspaceId.Parse(a), sessionId, (page[0].JoinedAt, page[0].WorkspaceId), take: 2, default));
-        Assert.Equal(WorkspaceId.Parse(a), (await CrossWorkspace.MyMembershipAsync(db, WorkspaceId.Parse(a), sessionId, WorkspaceId.Parse(a), default))?.WorkspaceId);
-        Assert.Empty(await CrossWorkspace.MyInvitations(db, WorkspaceId.Parse(a), sessionId).ToListAsync()); // invited: another email
+        Assert.Empty(await CrossWorkspace.MyWorkspacesPageAsync(db, session, (page[0].JoinedAt, page[0].WorkspaceId), take: 2, default));
+        Assert.Equal(WorkspaceId.Parse(a), (await CrossWorkspace.MyMembershipAsync(db, session, WorkspaceId.Parse(a), default))?.WorkspaceId);
+        Assert.Empty(await CrossWorkspace.MyInvitations(db, session).ToListAsync()); // invited: another email
     }
 
     [Fact]
@@ -407,13 +408,6 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
             .AddInterceptors(new RowLevelSecurityInterceptor())
             .ConfigureWarnings(warnings => warnings.Default(WarningBehavior.Throw))
             .Options;
-        return new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new NoSession());
-    }
-
-    private sealed class NoSession : ICurrentSession
-    {
-        public WorkspaceId? WorkspaceId => null;
-
-        public Guid? UserId => null;
+        return new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new CurrentSession());
     }
 }

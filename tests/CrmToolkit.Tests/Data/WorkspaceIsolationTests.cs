@@ -13,13 +13,6 @@ namespace CrmToolkit.Tests.Data;
 [Collection(AppCollection.Name)]
 public sealed class WorkspaceIsolationTests(AppFixture app)
 {
-    private sealed class Current(WorkspaceId? workspaceId) : ICurrentSession
-    {
-        public WorkspaceId? WorkspaceId { get; } = workspaceId;
-
-        public Guid? UserId => null;
-    }
-
     private PooledDbContextFactory<CrmDbContext> Pool(int size = 4) =>
         new(new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(app.ConnectionString).Options, size);
 
@@ -48,7 +41,7 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     public async Task AContextReadsOnlyItsWorkspacesRows()
     {
         var (a, b, userA, _) = await TwoWorkspacesAsync();
-        await using var db = new WorkspaceDbContextFactory(Pool(), new Current(a)).CreateDbContext();
+        await using var db = new WorkspaceDbContextFactory(Pool(), new CurrentSession()).CreateDbContext(a);
 
         var members = await db.WorkspaceMembers.ToListAsync();
 
@@ -62,7 +55,7 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     public async Task AContextBoundToNoWorkspaceReadsNothingAndWritesNothing()
     {
         var (a, _, userA, _) = await TwoWorkspacesAsync();
-        await using var db = new WorkspaceDbContextFactory(Pool(), new Current(null)).CreateDbContext();
+        await using var db = new WorkspaceDbContextFactory(Pool(), new CurrentSession()).CreateDbContext();
 
         Assert.Equal(0, await db.WorkspaceMembers.CountAsync());
         Assert.Equal(0, await db.Sessions.CountAsync());
@@ -75,7 +68,7 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     public async Task AnInsertWithoutAWorkspaceIsStampedWithTheCurrentOne()
     {
         var (a, _, userA, _) = await TwoWorkspacesAsync();
-        await using var db = new WorkspaceDbContextFactory(Pool(), new Current(a)).CreateDbContext();
+        await using var db = new WorkspaceDbContextFactory(Pool(), new CurrentSession()).CreateDbContext(a);
         var id = Guid.NewGuid().ToString("N");
 
         db.Sessions.Add(new Session { Id = id, UserId = userA, ExpiresAt = DateTimeOffset.UtcNow.AddDays(1) });
@@ -88,10 +81,10 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     public async Task WritingAnotherWorkspacesRowThrowsBeforeAnySqlIsSent()
     {
         var (a, b, _, userB) = await TwoWorkspacesAsync();
-        var factory = new WorkspaceDbContextFactory(Pool(), new Current(a));
+        var factory = new WorkspaceDbContextFactory(Pool(), new CurrentSession());
         var id = Guid.NewGuid().ToString("N");
 
-        await using (var db = factory.CreateDbContext())
+        await using (var db = factory.CreateDbContext(a))
         {
             db.Sessions.Add(new Session { Id = id, UserId = userB, WorkspaceId = b, ExpiresAt = DateTimeOffset.UtcNow.AddDays(1) });
             await Assert.ThrowsAsync<CrossWorkspaceWriteException>(() => db.SaveChangesAsync());
@@ -101,7 +94,7 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
 
         // B's owner row, attached by hand (a filtered query would never return it): update and delete both throw.
         var rowOfB = await app.Database.ScalarAsync<Guid>("SELECT id FROM workspace_members WHERE workspace_id = $1", b.Value);
-        await using (var db = factory.CreateDbContext())
+        await using (var db = factory.CreateDbContext(a))
         {
             var member = new WorkspaceMember { Id = rowOfB, WorkspaceId = b, UserId = userB, Role = WorkspaceRole.Owner };
             db.Attach(member);
@@ -120,7 +113,7 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     public async Task MovingARowToAnotherWorkspaceIsRefusedBeforeSql()
     {
         var (a, b, _, _) = await TwoWorkspacesAsync();
-        await using var db = new WorkspaceDbContextFactory(Pool(), new Current(a)).CreateDbContext();
+        await using var db = new WorkspaceDbContextFactory(Pool(), new CurrentSession()).CreateDbContext(a);
         var member = await db.WorkspaceMembers.FirstAsync();
 
         // workspace_id leads the key, so EF itself refuses; were it not, CrossWorkspaceWriteException would.
@@ -133,20 +126,23 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
     }
 
     [Fact]
-    public async Task TheWorkspaceUtilitiesFilterByWorkspaceAndAnswerMembershipInOneQuery()
+    public async Task TheScopesContextIsBoundToItsSignedInSessionAndToNothingWithout()
     {
-        var (a, b, userA, userB) = await TwoWorkspacesAsync();
-        await using var db = Pool().CreateDbContext(); // unbound: the utilities work on explicit ids
+        var (a, _, userA, _) = await TwoWorkspacesAsync();
+        var session = new CurrentSession();
+        var factory = new WorkspaceDbContextFactory(Pool(), session);
 
-        Assert.Equal(WorkspaceRole.Owner, await db.WorkspaceMembers.IgnoreQueryFilters().Where(m => m.UserId == userA).Select(m => m.Role).SingleAsync());
-        var bound = new WorkspaceDbContextFactory(Pool(), new Current(a)).CreateDbContext();
-        await using (bound)
+        await using (var anonymous = factory.CreateDbContext())
         {
-            Assert.Equal(WorkspaceRole.Owner, await bound.GetMembershipRoleAsync(a, userA));
-            Assert.Null(await bound.GetMembershipRoleAsync(a, userB));
-            Assert.All(await bound.WorkspaceMembers.IgnoreQueryFilters().InWorkspace(a).ToListAsync(), m => Assert.Equal(a, m.WorkspaceId));
-            Assert.Empty(await bound.WorkspaceMembers.IgnoreQueryFilters().InWorkspace(b).Where(m => m.UserId == userA).ToListAsync());
+            Assert.Null(anonymous.CurrentWorkspaceId);
+            Assert.Empty(await anonymous.WorkspaceMembers.ToListAsync());
         }
+
+        session.SignIn(new SessionRow { SessionId = "s", UserId = userA, WorkspaceId = a, Email = "", Name = "", WorkspaceName = "" }, DateTimeOffset.UtcNow);
+        await using var signedIn = factory.CreateDbContext();
+        Assert.Equal((a, userA), (signedIn.CurrentWorkspaceId, signedIn.CurrentUserId));
+        Assert.Equal(userA, Assert.Single(await signedIn.WorkspaceMembers.ToListAsync()).UserId);
+        Assert.Throws<InvalidOperationException>(() => session.SignIn(session.Session, DateTimeOffset.UtcNow));
     }
 
     [Fact]
@@ -156,7 +152,7 @@ public sealed class WorkspaceIsolationTests(AppFixture app)
         var pool = Pool(size: 1);
 
         CrmDbContext first;
-        await using (first = new WorkspaceDbContextFactory(pool, new Current(a)).CreateDbContext())
+        await using (first = new WorkspaceDbContextFactory(pool, new CurrentSession()).CreateDbContext(a))
         {
             Assert.Equal(a, first.CurrentWorkspaceId);
             Assert.NotEqual(0, await first.WorkspaceMembers.CountAsync());
