@@ -12,6 +12,7 @@ using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.Data;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
+using CrmToolkit.AspNetCore.Paging;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -1,5 +1,5 @@
 using CrmToolkit.Api.Infrastructure.Auth;
-using CrmToolkit.Api.Infrastructure.Idempotency;
+using CrmToolkit.AspNetCore.Idempotency;
 using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;

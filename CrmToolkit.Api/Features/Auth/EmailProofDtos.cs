@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure.Auth;
-using CrmToolkit.Api.Infrastructure.Validation;
+using CrmToolkit.AspNetCore.Validation;
 
 namespace CrmToolkit.Api.Features.Auth;
 

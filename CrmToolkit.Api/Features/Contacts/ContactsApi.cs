@@ -1,12 +1,12 @@
 using System.ComponentModel.DataAnnotations;
-using CrmToolkit.Api.Infrastructure;
-using CrmToolkit.Api.Infrastructure.Authorization;
-using CrmToolkit.Api.Infrastructure.Idempotency;
-using CrmToolkit.Api.Infrastructure.Validation;
+using CrmToolkit.AspNetCore.Authorization;
+using CrmToolkit.AspNetCore.Idempotency;
+using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using CrmToolkit.AspNetCore.Paging;
 
 namespace CrmToolkit.Api.Features.Contacts;
 

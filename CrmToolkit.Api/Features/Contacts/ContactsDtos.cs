@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Linq.Expressions;
-using CrmToolkit.Api.Infrastructure.Validation;
+using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Features.Contacts;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using CrmToolkit.Api.Infrastructure.Validation;
+using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 

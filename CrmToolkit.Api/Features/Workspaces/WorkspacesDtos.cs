@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using CrmToolkit.Api.Infrastructure.Validation;
+using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data.Entities;
 
 namespace CrmToolkit.Api.Features.Workspaces;

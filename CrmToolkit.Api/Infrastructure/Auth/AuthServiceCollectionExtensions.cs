@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
-using CrmToolkit.Api.Infrastructure.Authorization;
+using CrmToolkit.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;

@@ -3,6 +3,7 @@ using CrmToolkit.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using CrmToolkit.AspNetCore.Authorization;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 

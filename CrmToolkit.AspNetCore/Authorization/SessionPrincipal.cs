@@ -2,10 +2,10 @@ using System.Security.Claims;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 
-namespace CrmToolkit.Api.Infrastructure.Auth;
+namespace CrmToolkit.AspNetCore.Authorization;
 
 /// <summary>
-/// The principal of a signed-in session (built by <see cref="SessionAuthenticationHandler"/> from the one session
+/// The principal of a signed-in session (built by the API's authentication handler from the one session
 /// lookup) and the reads the authorization policies make of it.
 /// </summary>
 public static class SessionPrincipal

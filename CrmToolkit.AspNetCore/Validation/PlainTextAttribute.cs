@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text;
 
-namespace CrmToolkit.Api.Infrastructure.Validation;
+namespace CrmToolkit.AspNetCore.Validation;
 
 /// <summary>
 /// Text without control or format characters (Unicode categories Cc and Cf: NUL, escape sequences, zero-width

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
-using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data;
 
-namespace CrmToolkit.Api.Infrastructure.Authorization;
+namespace CrmToolkit.AspNetCore.Authorization;
 
 /// <summary>
 /// Decides <see cref="WorkspaceRoleRequirement"/> from the principal alone (no query): the session's workspace

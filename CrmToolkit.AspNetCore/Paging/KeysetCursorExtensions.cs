@@ -1,7 +1,7 @@
 using CrmToolkit.Data;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace CrmToolkit.Api.Infrastructure;
+namespace CrmToolkit.AspNetCore.Paging;
 
 public static class KeysetCursorExtensions
 {

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace CrmToolkit.Api.Infrastructure.Validation;
+namespace CrmToolkit.AspNetCore.Validation;
 
 /// <summary>A string that, when given, is not empty or only white space (the API trims what it stores).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]

@@ -1,9 +1,8 @@
-using CrmToolkit.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 
-namespace CrmToolkit.Api.Infrastructure.Authorization;
+namespace CrmToolkit.AspNetCore.Authorization;
 
 /// <summary>
 /// ASP.NET Core's result handler, except that a session for another workspace gets the contract's 404 instead of a

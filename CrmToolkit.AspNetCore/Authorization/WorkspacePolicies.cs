@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
-using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Data.Entities;
 
-namespace CrmToolkit.Api.Infrastructure.Authorization;
+namespace CrmToolkit.AspNetCore.Authorization;
 
 /// <summary>
 /// The authorization policies of workspace routes (<c>/api/workspaces/{workspaceId}/...</c>): the caller's session

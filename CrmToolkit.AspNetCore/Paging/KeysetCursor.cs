@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace CrmToolkit.Api.Infrastructure;
+namespace CrmToolkit.AspNetCore.Paging;
 
 /// <summary>
 /// Keyset paging shared by every list: page sizes, and the opaque <c>next</c>/<c>after</c> cursor. A cursor is the

@@ -1,6 +1,6 @@
 using Microsoft.OpenApi;
 
-namespace CrmToolkit.Api.Infrastructure.Idempotency;
+namespace CrmToolkit.AspNetCore.Idempotency;
 
 public static class IdempotencyEndpointExtensions
 {

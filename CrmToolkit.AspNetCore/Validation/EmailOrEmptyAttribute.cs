@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace CrmToolkit.Api.Infrastructure.Validation;
+namespace CrmToolkit.AspNetCore.Validation;
 
 /// <summary>An email address (checked trimmed, as it is stored), or empty (which clears it in a PATCH).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]

@@ -1,4 +1,4 @@
-namespace CrmToolkit.Api.Infrastructure.Auth;
+namespace CrmToolkit.AspNetCore.Authorization;
 
 /// <summary>
 /// The claims of a signed-in session's principal (<see cref="SessionPrincipal"/>): only what the authorization policies

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace CrmToolkit.Api.Infrastructure.Validation;
+namespace CrmToolkit.AspNetCore.Validation;
 
 /// <summary>An email address as the API stores it, trimmed: one @ with something on both sides, no line breaks.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using CrmToolkit.Data.Entities;
 
-namespace CrmToolkit.Api.Infrastructure.Authorization;
+namespace CrmToolkit.AspNetCore.Authorization;
 
 /// <summary>The caller's session is for the route's <c>{workspaceId}</c>, with at least <see cref="LeastRole"/>.</summary>
 public sealed class WorkspaceRoleRequirement(WorkspaceRole leastRole) : IAuthorizationRequirement

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Primitives;
 
-namespace CrmToolkit.Api.Infrastructure.Idempotency;
+namespace CrmToolkit.AspNetCore.Idempotency;
 
 /// <summary>
 /// Contract v1.2 "Retry-safe creates" for one route (see <see cref="IdempotencyEndpointExtensions.WithIdempotency"/>). A
@@ -35,7 +35,7 @@ namespace CrmToolkit.Api.Infrastructure.Idempotency;
 /// and the user is part of the key, so nobody ever sees another user's or workspace's response.</item>
 /// </list>
 /// </remarks>
-internal sealed class IdempotencyFilter(string route)
+public sealed class IdempotencyFilter(string route)
 {
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeaderName = "Idempotent-Replayed";

@@ -1,4 +1,4 @@
-namespace CrmToolkit.Api.Infrastructure;
+namespace CrmToolkit.AspNetCore.Paging;
 
 /// <summary>
 /// One page of a keyset-paged list: the items, and <c>next</c>, the opaque cursor to pass as <c>after</c> for the

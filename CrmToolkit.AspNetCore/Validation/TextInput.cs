@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CrmToolkit.Api.Infrastructure.Validation;
+namespace CrmToolkit.AspNetCore.Validation;
 
 /// <summary>
 /// How text is stored once it passed validation: trimmed, in Unicode normalization form C, so that two spellings of
