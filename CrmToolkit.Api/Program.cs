@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrmToolkit.Api.Features.Auth;
-using CrmToolkit.Api.Features.Contacts;
 using CrmToolkit.Api.Features.Invitations;
 using CrmToolkit.Api.Features.Me;
 using CrmToolkit.Api.Features.Members;
@@ -9,6 +8,7 @@ using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Mail;
+using CrmToolkit.Contacts;
 using CrmToolkit.Data;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
@@ -18,6 +18,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCrmData();
+builder.AddContacts(); // feature packages: each adds its tables to the model, and maps its routes below
 builder.AddCrmAuth();
 builder.Services.AddCrmTelemetry();
 builder.Services.AddCrmMail();
@@ -79,7 +80,7 @@ me.MapMyInvitationsApi();
 var workspace = api.MapWorkspacesApi();
 workspace.MapMembersApi();
 workspace.MapInvitationsApi();
-workspace.MapContactsApi();
+workspace.MapContacts();
 
 app.Run();
 return 0;

@@ -11,6 +11,7 @@ namespace CrmToolkit.Data;
 /// <summary>
 /// The CRM model. A context is bound to at most one workspace (<see cref="CurrentWorkspaceId"/>), set by
 /// <see cref="WorkspaceDbContextFactory"/> for each lease from the pool and cleared when the lease ends.
+/// The core's tables, and those of every feature package added with <see cref="CrmPackages.AddCrmPackage"/>.
 /// For every <see cref="IWorkspaceScoped"/> entity, without code in handlers:
 /// <list type="bullet">
 /// <item>the named query filter <see cref="WorkspaceFilter"/> returns only the current workspace's rows
@@ -23,6 +24,8 @@ namespace CrmToolkit.Data;
 /// </summary>
 public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
+    private readonly IReadOnlyList<System.Reflection.Assembly> _packages = CrmPackages.Of(options);
+
     /// <summary>
     /// The name of the workspace query filter. No API code lifts it: cross-workspace reads go through
     /// <see cref="CrossWorkspace"/>'s database functions. Tests and tools may name it to lift it on purpose.
@@ -33,7 +36,6 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<Session> Sessions => Set<Session>();
-    public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<LoginFailure> LoginFailures => Set<LoginFailure>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<MemberSignIn> MemberSignIns => Set<MemberSignIn>();
@@ -118,6 +120,10 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
+        foreach (var package in _packages)
+        {
+            modelBuilder.ApplyConfigurationsFromAssembly(package);
+        }
 
         // The SECURITY DEFINER functions that cross workspaces return rows of these (see CrossWorkspaceFunctions).
         modelBuilder.Entity<SessionRow>().HasNoKey().ToTable((string?)null);

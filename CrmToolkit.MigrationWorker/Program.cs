@@ -1,3 +1,4 @@
+using CrmToolkit.Contacts;
 using CrmToolkit.Data;
 using CrmToolkit.MigrationWorker;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCrmData();
+builder.AddContacts(); // the same packages as the API's: the model the migrations are checked against
 builder.Services.AddOptions<ApplicationRoleOptions>()
     .BindConfiguration(ApplicationRoleOptions.Section)
     .Configure<IConfiguration>((role, configuration) =>

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace CrmToolkit.Data.Configurations;
 
 /// <summary>The few column and relationship shapes that every table repeats.</summary>
-internal static class ModelBuilderExtensions
+public static class ModelBuilderExtensions
 {
     /// <summary><c>timestamptz not null default now()</c>, set by the database on insert.</summary>
     public static PropertyBuilder<DateTimeOffset> HasCreatedAt<T>(this EntityTypeBuilder<T> builder, Expression<Func<T, DateTimeOffset>> property)

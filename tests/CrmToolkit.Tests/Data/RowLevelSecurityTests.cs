@@ -1,4 +1,4 @@
-using CrmToolkit.Api.Features.Contacts;
+using CrmToolkit.Contacts;
 using CrmToolkit.Data;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -203,7 +203,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
 
         await using var db = factory.CreateDbContext(WorkspaceId.Parse(a));
         // Even with the EF filter lifted, the database shows only workspace A.
-        var workspaces = await db.Contacts.IgnoreQueryFilters().Select(c => c.WorkspaceId).Distinct().ToListAsync();
+        var workspaces = await db.Set<Contact>().IgnoreQueryFilters().Select(c => c.WorkspaceId).Distinct().ToListAsync();
         Assert.Equal([WorkspaceId.Parse(a)], workspaces);
         Assert.DoesNotContain(WorkspaceId.Parse(b), workspaces);
     }
@@ -391,11 +391,11 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         {
             await using (var bound = factory.CreateDbContext(WorkspaceId.Parse(a)))
             {
-                Assert.NotEqual(0, await bound.Contacts.CountAsync());
+                Assert.NotEqual(0, await bound.Set<Contact>().CountAsync());
             }
 
             await using var unbound = factory.CreateDbContext();
-            Assert.Equal(0, await unbound.Contacts.IgnoreQueryFilters().CountAsync());
+            Assert.Equal(0, await unbound.Set<Contact>().IgnoreQueryFilters().CountAsync());
             Assert.Equal("", await unbound.Database.SqlQuery<string>($"SELECT coalesce(current_setting('crm.workspace_id', true), '') AS \"Value\"").SingleAsync());
         }
     }

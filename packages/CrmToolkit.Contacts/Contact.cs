@@ -1,4 +1,7 @@
-namespace CrmToolkit.Data.Entities;
+using CrmToolkit.Data;
+using CrmToolkit.Data.Entities;
+
+namespace CrmToolkit.Contacts;
 
 /// <summary>The first feature package's entity: a person a workspace keeps in touch with.</summary>
 public sealed class Contact : IWorkspaceScoped

@@ -3,21 +3,20 @@ using CrmToolkit.AspNetCore.Authorization;
 using CrmToolkit.AspNetCore.Idempotency;
 using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data;
-using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using CrmToolkit.AspNetCore.Paging;
 
-namespace CrmToolkit.Api.Features.Contacts;
+namespace CrmToolkit.Contacts;
 
 /// <summary>
-/// The first package. Nothing here mentions the workspace beyond the route: the group checks access, the
-/// context's query filter and write enforcement keep every query in the session's workspace, and
+/// The contacts routes. Nothing here mentions the workspace beyond the route: the group's policy checks the session is
+/// for it, the context's query filter and write enforcement keep every query in the session's workspace, and
 /// PostgreSQL's row-level security would refuse anything else.
 /// </summary>
-public static class ContactsApi
+internal static class ContactsApi
 {
-    public static RouteGroupBuilder MapContactsApi(this RouteGroupBuilder workspace)
+    public static RouteGroupBuilder Map(RouteGroupBuilder workspace)
     {
         var group = workspace.MapGroup("/contacts").WithTags("Contacts");
 
@@ -56,14 +55,14 @@ public static class ContactsApi
     // The typical request, the first page with no search, as a compiled query: no expression tree to build,
     // hash and look up per request. Same SQL as PageQuery with no q and no cursor.
     private static readonly Func<CrmDbContext, int, IAsyncEnumerable<ContactResponse>> FirstPage = EF.CompileAsyncQuery(
-        (CrmDbContext db, int take) => db.Contacts
+        (CrmDbContext db, int take) => db.Set<Contact>()
             .OrderBy(c => c.LastName).ThenBy(c => c.FirstName).ThenBy(c => c.Id).Take(take)
             .Select(ContactResponse.Projection));
 
     /// <summary>One page (plus one row, to know whether there is a next page) of the current workspace's contacts.</summary>
     internal static IQueryable<ContactResponse> PageQuery(CrmDbContext db, string? q, Cursor? cursor, int size)
     {
-        IQueryable<Contact> query = db.Contacts;
+        IQueryable<Contact> query = db.Set<Contact>();
         if (!string.IsNullOrWhiteSpace(q))
         {
             var prefix = q.Trim().ToLowerInvariant();
@@ -102,7 +101,7 @@ public static class ContactsApi
             Notes = TextInput.Multiline(request.Notes),
             CreatedBy = caller.UserId,
         };
-        db.Contacts.Add(contact); // the workspace id is stamped by the context
+        db.Set<Contact>().Add(contact); // the workspace id is stamped by the context
         await db.SaveChangesAsync(cancellationToken);
 
         return TypedResults.CreatedAtRoute(ContactResponse.From(contact), "GetContact",
@@ -112,14 +111,14 @@ public static class ContactsApi
     private static async Task<Results<Ok<ContactResponse>, NotFound>> GetContact(
         Guid contactId, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var contact = await db.Contacts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
+        var contact = await db.Set<Contact>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
         return contact is null ? TypedResults.NotFound() : TypedResults.Ok(ContactResponse.From(contact));
     }
 
     private static async Task<Results<Ok<ContactResponse>, NotFound>> UpdateContact(
         Guid contactId, UpdateContactRequest request, CrmDbContext db, CancellationToken cancellationToken)
     {
-        var contact = await db.Contacts.SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
+        var contact = await db.Set<Contact>().SingleOrDefaultAsync(c => c.Id == contactId, cancellationToken);
         if (contact is null)
         {
             return TypedResults.NotFound();
@@ -141,7 +140,7 @@ public static class ContactsApi
 
     private static async Task<Results<NoContent, NotFound>> DeleteContact(
         Guid contactId, CrmDbContext db, CancellationToken cancellationToken) =>
-        await db.Contacts.Where(c => c.Id == contactId).ExecuteDeleteAsync(cancellationToken) == 0
+        await db.Set<Contact>().Where(c => c.Id == contactId).ExecuteDeleteAsync(cancellationToken) == 0
             ? TypedResults.NotFound()
             : TypedResults.NoContent();
 

@@ -1,8 +1,9 @@
+using CrmToolkit.Data.Configurations;
 using CrmToolkit.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace CrmToolkit.Data.Configurations;
+namespace CrmToolkit.Contacts;
 
 /// <summary>
 /// A package table: only what is particular to contacts. The workspace foreign key (cascade), the query

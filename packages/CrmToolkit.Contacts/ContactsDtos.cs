@@ -1,9 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Linq.Expressions;
 using CrmToolkit.AspNetCore.Validation;
-using CrmToolkit.Data.Entities;
 
-namespace CrmToolkit.Api.Features.Contacts;
+namespace CrmToolkit.Contacts;
 
 public sealed record ContactResponse(
     Guid Id,
