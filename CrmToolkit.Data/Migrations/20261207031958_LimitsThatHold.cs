@@ -1,5 +1,4 @@
 using System;
-using CrmToolkit.Data.Schema;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -254,7 +253,17 @@ namespace CrmToolkit.Data.Migrations
                 REVOKE ALL ON FUNCTION crm_my_workspaces_page(text, text, timestamptz, text, integer), crm_my_membership(text, text, text),
                     crm_purge_idempotency_keys(timestamptz, integer) FROM PUBLIC;
                 """);
-            migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel);
+            // Row-level security on every workspace table again (idempotent), which gives the new idempotency_keys its policy.
+            foreach (var table in new[] { "contacts", "idempotency_keys", "invitations", "member_sign_ins", "sessions", "workspace_members" })
+            {
+                migrationBuilder.Sql($"""
+                    ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+                    DROP POLICY IF EXISTS workspace_isolation ON {table};
+                    CREATE POLICY workspace_isolation ON {table}
+                        USING (workspace_id = current_setting('crm.workspace_id', true))
+                        WITH CHECK (workspace_id = current_setting('crm.workspace_id', true));
+                    """);
+            }
         }
 
         /// <inheritdoc />

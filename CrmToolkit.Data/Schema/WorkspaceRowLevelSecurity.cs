@@ -29,9 +29,10 @@ public static class WorkspaceRowLevelSecurity
     public const string PolicyName = "workspace_isolation";
 
     /// <summary>
-    /// Enables RLS, with the workspace policy, on the table of every entity of
-    /// <paramref name="targetModel"/> that carries <see cref="Annotation"/>. Idempotent: call it at the end of
-    /// every migration that adds a workspace table (<c>migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel)</c>).
+    /// Enables RLS, with the workspace policy, on the table of every entity of <paramref name="targetModel"/> that
+    /// carries <see cref="Annotation"/>. Idempotent: call it at the end of a new migration that adds a workspace table
+    /// (<c>migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel)</c>). The SQL it writes then belongs to that
+    /// migration (<c>MigrationSqlTests</c> fails if it changes): a different policy goes into a new migration, written there.
     /// </summary>
     public static void ApplyWorkspaceRowLevelSecurity(this MigrationBuilder migrationBuilder, IModel? targetModel)
     {
@@ -43,50 +44,13 @@ public static class WorkspaceRowLevelSecurity
             .Order(StringComparer.Ordinal);
         foreach (var table in tables)
         {
-            migrationBuilder.Sql(PolicySql(table));
+            migrationBuilder.Sql($"""
+                ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+                DROP POLICY IF EXISTS {PolicyName} ON {table};
+                CREATE POLICY {PolicyName} ON {table}
+                    USING (workspace_id = current_setting('{WorkspaceSetting}', true))
+                    WITH CHECK (workspace_id = current_setting('{WorkspaceSetting}', true));
+                """);
         }
     }
-
-    public static string PolicySql(string table) => $"""
-        ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
-        DROP POLICY IF EXISTS {PolicyName} ON {table};
-        CREATE POLICY {PolicyName} ON {table}
-            USING (workspace_id = current_setting('{WorkspaceSetting}', true))
-            WITH CHECK (workspace_id = current_setting('{WorkspaceSetting}', true));
-        """;
-
-    /// <summary>
-    /// The tenant row itself: <c>workspaces</c> has no <c>workspace_id</c>, its <c>id</c> is the workspace, and
-    /// deleting it cascades to every workspace table (cascades ignore RLS), so it gets the same policy on
-    /// <c>id</c>. Registration and workspace creation bind their context to the new id before inserting.
-    /// </summary>
-    public static string WorkspacesPolicySql() => $"""
-        ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
-        DROP POLICY IF EXISTS {PolicyName} ON workspaces;
-        CREATE POLICY {PolicyName} ON workspaces
-            USING (id = current_setting('{WorkspaceSetting}', true))
-            WITH CHECK (id = current_setting('{WorkspaceSetting}', true));
-        """;
-
-    /// <summary>
-    /// <c>users</c> belongs to no workspace, yet holds every tenant's people and password hashes. The application role
-    /// sees its own user (the setting <see cref="UserSetting"/>: registration inserts it, a rehash at login updates it)
-    /// and, to read, the members of the current workspace; nobody else. The hash column is not even selectable by it
-    /// (the worker's grants): login reads it through <c>crm_login_user</c>.
-    /// </summary>
-    public static string UsersPolicySql() => $"""
-        ALTER TABLE users ENABLE ROW LEVEL SECURITY;
-        CREATE POLICY own_user ON users
-            USING (id = nullif(current_setting('{UserSetting}', true), '')::uuid)
-            WITH CHECK (id = nullif(current_setting('{UserSetting}', true), '')::uuid);
-        CREATE POLICY workspace_member_users ON users FOR SELECT
-            USING (EXISTS (SELECT 1 FROM workspace_members m
-                            WHERE m.user_id = users.id AND m.workspace_id = current_setting('{WorkspaceSetting}', true)));
-        """;
-
-    /// <summary>Undoes <see cref="UsersPolicySql"/>; its member policy depends on <c>workspace_members</c>.</summary>
-    public static string DropUsersPolicySql() => """
-        DROP POLICY IF EXISTS workspace_member_users ON users;
-        DROP POLICY IF EXISTS own_user ON users;
-        """;
 }
