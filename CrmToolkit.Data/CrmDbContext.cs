@@ -125,7 +125,7 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
             modelBuilder.ApplyConfigurationsFromAssembly(package);
         }
 
-        // The SECURITY DEFINER functions that cross workspaces return rows of these (see CrossWorkspaceFunctions).
+        // The SECURITY DEFINER functions that cross workspaces return rows of these (created by the migrations).
         modelBuilder.Entity<SessionRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.Entity<MembershipRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.Entity<InvitationRow>().HasNoKey().ToTable((string?)null);

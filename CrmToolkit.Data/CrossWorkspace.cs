@@ -5,7 +5,7 @@ namespace CrmToolkit.Data;
 
 /// <summary>
 /// The only operations that cross workspaces, each named for the part of the contract that needs it. Each calls
-/// one of the database's <c>SECURITY DEFINER</c> functions (see <see cref="Schema.CrossWorkspaceFunctions"/>), so
+/// one of the database's <c>SECURITY DEFINER</c> functions (created by the migrations: InitialCreate and its successors), so
 /// they work for the application role under row-level security without lifting it, and nothing else in the code
 /// base lifts the EF query filter. Those a signed-in user calls are keyed on their session; the one every request
 /// runs is a compiled query.

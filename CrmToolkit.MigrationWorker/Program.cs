@@ -1,5 +1,3 @@
-using CrmToolkit.Contacts;
-using CrmToolkit.Data;
 using CrmToolkit.MigrationWorker;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -7,8 +5,7 @@ using Npgsql;
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddCrmData();
-builder.AddContacts(); // the same packages as the API's: the model the migrations are checked against
+builder.AddCrmModel(); // the data layer, the packages and the migrations
 builder.Services.AddOptions<ApplicationRoleOptions>()
     .BindConfiguration(ApplicationRoleOptions.Section)
     .Configure<IConfiguration>((role, configuration) =>

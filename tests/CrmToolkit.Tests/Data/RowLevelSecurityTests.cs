@@ -3,6 +3,7 @@ using CrmToolkit.Data;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using CrmToolkit.MigrationWorker;
 
 namespace CrmToolkit.Tests.Data;
 
@@ -403,8 +404,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     // Contexts as the API leases them: pooled, bound per lease, every command carrying its settings; EF Core warnings throw.
     private static WorkspaceDbContextFactory Contexts(string connectionString)
     {
-        var options = new DbContextOptionsBuilder<CrmDbContext>()
-            .UseNpgsql(connectionString)
+        var options = CrmModel.Options(connectionString)
             .AddInterceptors(new RowLevelSecurityInterceptor())
             .ConfigureWarnings(warnings => warnings.Default(WarningBehavior.Throw))
             .Options;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using CrmToolkit.Data.Migrations;
+using CrmToolkit.MigrationWorker.Migrations;
 using CrmToolkit.Data.Schema;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

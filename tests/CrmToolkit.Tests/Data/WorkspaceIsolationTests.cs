@@ -3,6 +3,7 @@ using CrmToolkit.Data.Entities;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using CrmToolkit.MigrationWorker;
 
 namespace CrmToolkit.Tests.Data;
 
@@ -14,7 +15,7 @@ namespace CrmToolkit.Tests.Data;
 public sealed class WorkspaceIsolationTests(AppFixture app)
 {
     private PooledDbContextFactory<CrmDbContext> Pool(int size = 4) =>
-        new(new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(app.ConnectionString).Options, size);
+        new(CrmModel.Options(app.ConnectionString).Options, size);
 
     private async Task<(WorkspaceId A, WorkspaceId B, Guid UserA, Guid UserB)> TwoWorkspacesAsync()
     {

@@ -2,6 +2,7 @@ using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using CrmToolkit.MigrationWorker;
 
 namespace CrmToolkit.Tests.Data;
 
@@ -48,7 +49,7 @@ public sealed class WorkspaceTableDriftTests(AppFixture app)
     {
         var tables = await app.Database.ListAsync(
             "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'workspace_id' ORDER BY 1");
-        await using var db = new CrmDbContext(new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql("Host=unused").Options);
+        await using var db = new CrmDbContext(CrmModel.Options("Host=unused").Options);
 
         var marked = db.Model.GetEntityTypes()
             .Where(e => typeof(IWorkspaceScoped).IsAssignableFrom(e.ClrType))

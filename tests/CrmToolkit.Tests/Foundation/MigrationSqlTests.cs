@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CrmToolkit.Data.Design;
+using CrmToolkit.MigrationWorker;
 using CrmToolkit.Tests.Deployment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;

@@ -19,7 +19,7 @@ public sealed class MigrationTests(AppFixture app)
         // The `drizzle-kit check` of this repository: fails when an entity or configuration changed and
         // nobody ran `dotnet ef migrations add`. Needs no database.
         using var db = CreateContext("Host=unused;Database=unused");
-        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes: run 'dotnet ef migrations add <Name> --project CrmToolkit.Data'.");
+        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes: run 'dotnet ef migrations add <Name> --project CrmToolkit.MigrationWorker'.");
     }
 
     [Fact]
@@ -282,7 +282,5 @@ public sealed class MigrationTests(AppFixture app)
     }
 
     private static CrmDbContext CreateContext(string connectionString) =>
-        new(new DbContextOptionsBuilder<CrmDbContext>()
-            .UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure())
-            .Options);
+        new(CrmModel.Options(connectionString).Options);
 }

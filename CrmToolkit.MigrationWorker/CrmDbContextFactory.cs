@@ -1,10 +1,11 @@
-using Microsoft.EntityFrameworkCore;
+using CrmToolkit.Data;
 using Microsoft.EntityFrameworkCore.Design;
 
-namespace CrmToolkit.Data.Design;
+namespace CrmToolkit.MigrationWorker;
 
 /// <summary>
-/// Lets <c>dotnet ef migrations add</c> build the model with no database and no host running.
+/// Lets <c>dotnet ef migrations add</c> build the model with no database and no host running: the model of
+/// <see cref="CrmModel.Options"/>, the core's tables and those of the packages this host adds.
 /// Commands that do talk to a database (<c>database update</c>, <c>migrations script --idempotent</c>
 /// doesn't) read <c>ConnectionStrings__crm</c>.
 /// </summary>
@@ -13,9 +14,6 @@ internal sealed class CrmDbContextFactory : IDesignTimeDbContextFactory<CrmDbCon
     public CrmDbContext CreateDbContext(string[] args)
     {
         var connectionString = Environment.GetEnvironmentVariable("ConnectionStrings__crm") ?? "Host=localhost;Database=crm";
-        var options = new DbContextOptionsBuilder<CrmDbContext>()
-            .UseNpgsql(connectionString)
-            .Options;
-        return new CrmDbContext(options);
+        return new CrmDbContext(CrmModel.Options(connectionString).Options);
     }
 }

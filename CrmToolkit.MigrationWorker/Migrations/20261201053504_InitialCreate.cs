@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace CrmToolkit.Data.Migrations
+namespace CrmToolkit.MigrationWorker.Migrations
 {
     /// <inheritdoc />
     public partial class InitialCreate : Migration

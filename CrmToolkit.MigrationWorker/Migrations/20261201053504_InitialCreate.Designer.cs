@@ -9,11 +9,11 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace CrmToolkit.Data.Migrations
+namespace CrmToolkit.MigrationWorker.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261207031958_LimitsThatHold")]
-    partial class LimitsThatHold
+    [Migration("20261201053504_InitialCreate")]
+    partial class InitialCreate
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -109,144 +109,6 @@ namespace CrmToolkit.Data.Migrations
                     b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
-            modelBuilder.Entity("CrmToolkit.Data.Entities.EmailToken", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("id")
-                        .HasColumnOrder(0);
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at")
-                        .HasColumnOrder(4)
-                        .HasDefaultValueSql("now()");
-
-                    b.Property<string>("Email")
-                        .IsRequired()
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("email")
-                        .HasColumnOrder(3);
-
-                    b.Property<DateTimeOffset>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("expires_at")
-                        .HasColumnOrder(5);
-
-                    b.Property<string>("Purpose")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("purpose")
-                        .HasColumnOrder(2);
-
-                    b.Property<DateTimeOffset?>("UsedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("used_at")
-                        .HasColumnOrder(6);
-
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("user_id")
-                        .HasColumnOrder(1);
-
-                    b.HasKey("Id")
-                        .HasName("email_tokens_pkey");
-
-                    b.HasIndex("UserId", "Purpose", "CreatedAt")
-                        .HasDatabaseName("email_tokens_user_id_purpose_created_at_idx");
-
-                    b.ToTable("email_tokens", null, t =>
-                        {
-                            t.HasCheckConstraint("email_tokens_purpose_check", "purpose IN ('verify_email', 'password_reset')");
-                        });
-                });
-
-            modelBuilder.Entity("CrmToolkit.Data.Entities.IdempotencyRecord", b =>
-                {
-                    b.Property<string>("WorkspaceId")
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("workspace_id")
-                        .HasColumnOrder(0);
-
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
-                        .HasColumnName("id")
-                        .HasColumnOrder(1);
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at")
-                        .HasColumnOrder(9)
-                        .HasDefaultValueSql("now()");
-
-                    b.Property<string>("Key")
-                        .IsRequired()
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("key")
-                        .HasColumnOrder(3);
-
-                    b.Property<string>("Location")
-                        .HasMaxLength(2048)
-                        .HasColumnType("character varying(2048)")
-                        .HasColumnName("location")
-                        .HasColumnOrder(8);
-
-                    b.Property<string>("RequestHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("request_hash")
-                        .HasColumnOrder(5);
-
-                    b.Property<string>("ResponseBody")
-                        .HasColumnType("text")
-                        .HasColumnName("response_body")
-                        .HasColumnOrder(7);
-
-                    b.Property<string>("Route")
-                        .IsRequired()
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("route")
-                        .HasColumnOrder(4);
-
-                    b.Property<int>("StatusCode")
-                        .HasColumnType("integer")
-                        .HasColumnName("status_code")
-                        .HasColumnOrder(6);
-
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("user_id")
-                        .HasColumnOrder(2);
-
-                    b.HasKey("WorkspaceId", "Id")
-                        .HasName("idempotency_keys_pkey");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("idempotency_keys_created_at_idx");
-
-                    b.HasIndex("UserId");
-
-                    b.HasIndex("WorkspaceId", "UserId")
-                        .HasDatabaseName("idempotency_keys_workspace_id_user_id_idx");
-
-                    b.HasIndex("WorkspaceId", "UserId", "Route", "Key")
-                        .IsUnique()
-                        .HasDatabaseName("idempotency_keys_workspace_id_user_id_route_key_unique");
-
-                    b.ToTable("idempotency_keys", (string)null);
-
-                    b.HasAnnotation("Crm:WorkspaceScoped", true);
-                });
-
             modelBuilder.Entity("CrmToolkit.Data.Entities.Invitation", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -310,7 +172,7 @@ namespace CrmToolkit.Data.Migrations
                     b.HasKey("WorkspaceId", "Id")
                         .HasName("invitations_pkey");
 
-                    b.HasIndex("InvitedBy", "CreatedAt")
+                    b.HasIndex("InvitedBy")
                         .HasDatabaseName("invitations_invited_by_idx");
 
                     b.HasIndex("WorkspaceId", "CreatedAt")
@@ -400,15 +262,6 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnName("account_key")
                         .HasColumnOrder(1);
 
-                    b.Property<string>("ClientAddress")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(45)
-                        .HasColumnType("character varying(45)")
-                        .HasDefaultValue("")
-                        .HasColumnName("client_address")
-                        .HasColumnOrder(3);
-
                     b.Property<DateTimeOffset>("FailedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
@@ -433,11 +286,6 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnName("email")
                         .HasColumnOrder(1);
 
-                    b.Property<bool>("EmailVerified")
-                        .HasColumnType("boolean")
-                        .HasColumnName("email_verified")
-                        .HasColumnOrder(3);
-
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text")
@@ -448,12 +296,12 @@ namespace CrmToolkit.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("password_hash")
-                        .HasColumnOrder(4);
+                        .HasColumnOrder(3);
 
                     b.Property<DateTimeOffset>("UserCreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("user_created_at")
-                        .HasColumnOrder(5);
+                        .HasColumnOrder(4);
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
@@ -463,7 +311,7 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<DateTimeOffset>("UserUpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("user_updated_at")
-                        .HasColumnOrder(6);
+                        .HasColumnOrder(5);
 
                     b.ToTable((string)null);
                 });
@@ -549,116 +397,6 @@ namespace CrmToolkit.Data.Migrations
                     b.ToTable((string)null);
                 });
 
-            modelBuilder.Entity("CrmToolkit.Data.Entities.OutboxMail", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id")
-                        .HasColumnOrder(0);
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempts")
-                        .HasColumnOrder(5);
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at")
-                        .HasColumnOrder(4)
-                        .HasDefaultValueSql("now()");
-
-                    b.Property<DateTimeOffset?>("FailedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("failed_at")
-                        .HasColumnOrder(7);
-
-                    b.Property<string>("LastError")
-                        .HasColumnType("text")
-                        .HasColumnName("last_error")
-                        .HasColumnOrder(8);
-
-                    b.Property<DateTimeOffset>("NextAttemptAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("next_attempt_at")
-                        .HasColumnOrder(6)
-                        .HasDefaultValueSql("now()");
-
-                    b.Property<string>("Subject")
-                        .IsRequired()
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("subject")
-                        .HasColumnOrder(2);
-
-                    b.Property<string>("TextBody")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("text_body")
-                        .HasColumnOrder(3);
-
-                    b.Property<string>("ToAddress")
-                        .IsRequired()
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("to_address")
-                        .HasColumnOrder(1);
-
-                    b.HasKey("Id")
-                        .HasName("mail_outbox_pkey");
-
-                    b.HasIndex("NextAttemptAt")
-                        .HasDatabaseName("mail_outbox_due_idx")
-                        .HasFilter("failed_at IS NULL");
-
-                    b.ToTable("mail_outbox", (string)null);
-                });
-
-            modelBuilder.Entity("CrmToolkit.Data.Entities.PasswordResetRequest", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id")
-                        .HasColumnOrder(0);
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("ClientAddress")
-                        .IsRequired()
-                        .HasMaxLength(45)
-                        .HasColumnType("character varying(45)")
-                        .HasColumnName("client_address")
-                        .HasColumnOrder(2);
-
-                    b.Property<string>("EmailKey")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("email_key")
-                        .HasColumnOrder(1);
-
-                    b.Property<DateTimeOffset>("RequestedAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("requested_at")
-                        .HasColumnOrder(3)
-                        .HasDefaultValueSql("now()");
-
-                    b.HasKey("Id")
-                        .HasName("password_reset_requests_pkey");
-
-                    b.HasIndex("ClientAddress", "RequestedAt")
-                        .HasDatabaseName("password_reset_requests_client_address_requested_at_idx");
-
-                    b.HasIndex("EmailKey", "RequestedAt")
-                        .HasDatabaseName("password_reset_requests_email_key_requested_at_idx");
-
-                    b.ToTable("password_reset_requests", (string)null);
-                });
-
             modelBuilder.Entity("CrmToolkit.Data.Entities.Session", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -709,23 +447,18 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<Guid>("CreatedBy")
                         .HasColumnType("uuid")
                         .HasColumnName("created_by")
-                        .HasColumnOrder(14);
+                        .HasColumnOrder(13);
 
                     b.Property<string>("Description")
                         .HasColumnType("text")
                         .HasColumnName("description")
-                        .HasColumnOrder(13);
+                        .HasColumnOrder(12);
 
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("email")
                         .HasColumnOrder(6);
-
-                    b.Property<bool>("EmailVerified")
-                        .HasColumnType("boolean")
-                        .HasColumnName("email_verified")
-                        .HasColumnOrder(8);
 
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
@@ -764,7 +497,7 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<DateTimeOffset>("UserCreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("user_created_at")
-                        .HasColumnOrder(9);
+                        .HasColumnOrder(8);
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
@@ -774,30 +507,30 @@ namespace CrmToolkit.Data.Migrations
                     b.Property<DateTimeOffset>("UserUpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("user_updated_at")
-                        .HasColumnOrder(10);
+                        .HasColumnOrder(9);
 
                     b.Property<DateTimeOffset>("WorkspaceCreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("workspace_created_at")
-                        .HasColumnOrder(15);
+                        .HasColumnOrder(14);
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
                         .HasColumnName("workspace_id")
-                        .HasColumnOrder(11);
+                        .HasColumnOrder(10);
 
                     b.Property<string>("WorkspaceName")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("workspace_name")
-                        .HasColumnOrder(12);
+                        .HasColumnOrder(11);
 
                     b.Property<DateTimeOffset>("WorkspaceUpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("workspace_updated_at")
-                        .HasColumnOrder(16);
+                        .HasColumnOrder(15);
 
                     b.ToTable((string)null);
                 });
@@ -824,13 +557,6 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("email")
                         .HasColumnOrder(1);
-
-                    b.Property<bool>("EmailVerified")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("boolean")
-                        .HasDefaultValue(false)
-                        .HasColumnName("email_verified")
-                        .HasColumnOrder(6);
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -901,7 +627,7 @@ namespace CrmToolkit.Data.Migrations
                     b.HasKey("Id")
                         .HasName("workspaces_pkey");
 
-                    b.HasIndex("CreatedBy", "CreatedAt")
+                    b.HasIndex("CreatedBy")
                         .HasDatabaseName("workspaces_created_by_idx");
 
                     b.ToTable("workspaces", null, t =>
@@ -964,32 +690,6 @@ namespace CrmToolkit.Data.Migrations
                     b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
-            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
-                        .HasColumnName("id")
-                        .HasColumnOrder(0);
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<string>("FriendlyName")
-                        .HasColumnType("text")
-                        .HasColumnName("friendly_name")
-                        .HasColumnOrder(1);
-
-                    b.Property<string>("Xml")
-                        .HasColumnType("text")
-                        .HasColumnName("xml")
-                        .HasColumnOrder(2);
-
-                    b.HasKey("Id")
-                        .HasName("data_protection_keys_pkey");
-
-                    b.ToTable("data_protection_keys", (string)null);
-                });
-
             modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
                 {
                     b.HasOne("CrmToolkit.Data.Entities.User", null)
@@ -1004,33 +704,6 @@ namespace CrmToolkit.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("contacts_workspace_id_workspaces_id_fk");
-                });
-
-            modelBuilder.Entity("CrmToolkit.Data.Entities.EmailToken", b =>
-                {
-                    b.HasOne("CrmToolkit.Data.Entities.User", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("email_tokens_user_id_users_id_fk");
-                });
-
-            modelBuilder.Entity("CrmToolkit.Data.Entities.IdempotencyRecord", b =>
-                {
-                    b.HasOne("CrmToolkit.Data.Entities.User", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("idempotency_keys_user_id_users_id_fk");
-
-                    b.HasOne("CrmToolkit.Data.Entities.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("idempotency_keys_workspace_id_workspaces_id_fk");
                 });
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.Invitation", b =>

@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace CrmToolkit.Data.Migrations
+namespace CrmToolkit.MigrationWorker.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
     partial class CrmDbContextModelSnapshot : ModelSnapshot
@@ -22,7 +22,7 @@ namespace CrmToolkit.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
+            modelBuilder.Entity("CrmToolkit.Contacts.Contact", b =>
                 {
                     b.Property<string>("WorkspaceId")
                         .HasMaxLength(20)
@@ -987,7 +987,7 @@ namespace CrmToolkit.Data.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
-            modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
+            modelBuilder.Entity("CrmToolkit.Contacts.Contact", b =>
                 {
                     b.HasOne("CrmToolkit.Data.Entities.User", null)
                         .WithMany()

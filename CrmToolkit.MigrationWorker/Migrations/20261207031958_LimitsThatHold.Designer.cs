@@ -9,11 +9,11 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace CrmToolkit.Data.Migrations
+namespace CrmToolkit.MigrationWorker.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261207024811_ProofOfEmail")]
-    partial class ProofOfEmail
+    [Migration("20261207031958_LimitsThatHold")]
+    partial class LimitsThatHold
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -165,6 +165,88 @@ namespace CrmToolkit.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("CrmToolkit.Data.Entities.IdempotencyRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("workspace_id")
+                        .HasColumnOrder(0);
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasColumnOrder(1);
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasColumnOrder(9)
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key")
+                        .HasColumnOrder(3);
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("location")
+                        .HasColumnOrder(8);
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("request_hash")
+                        .HasColumnOrder(5);
+
+                    b.Property<string>("ResponseBody")
+                        .HasColumnType("text")
+                        .HasColumnName("response_body")
+                        .HasColumnOrder(7);
+
+                    b.Property<string>("Route")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("route")
+                        .HasColumnOrder(4);
+
+                    b.Property<int>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code")
+                        .HasColumnOrder(6);
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id")
+                        .HasColumnOrder(2);
+
+                    b.HasKey("WorkspaceId", "Id")
+                        .HasName("idempotency_keys_pkey");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("idempotency_keys_created_at_idx");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("WorkspaceId", "UserId")
+                        .HasDatabaseName("idempotency_keys_workspace_id_user_id_idx");
+
+                    b.HasIndex("WorkspaceId", "UserId", "Route", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("idempotency_keys_workspace_id_user_id_route_key_unique");
+
+                    b.ToTable("idempotency_keys", (string)null);
+
+                    b.HasAnnotation("Crm:WorkspaceScoped", true);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.Invitation", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -228,7 +310,7 @@ namespace CrmToolkit.Data.Migrations
                     b.HasKey("WorkspaceId", "Id")
                         .HasName("invitations_pkey");
 
-                    b.HasIndex("InvitedBy")
+                    b.HasIndex("InvitedBy", "CreatedAt")
                         .HasDatabaseName("invitations_invited_by_idx");
 
                     b.HasIndex("WorkspaceId", "CreatedAt")
@@ -317,6 +399,15 @@ namespace CrmToolkit.Data.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("account_key")
                         .HasColumnOrder(1);
+
+                    b.Property<string>("ClientAddress")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)")
+                        .HasDefaultValue("")
+                        .HasColumnName("client_address")
+                        .HasColumnOrder(3);
 
                     b.Property<DateTimeOffset>("FailedAt")
                         .ValueGeneratedOnAdd()
@@ -810,7 +901,7 @@ namespace CrmToolkit.Data.Migrations
                     b.HasKey("Id")
                         .HasName("workspaces_pkey");
 
-                    b.HasIndex("CreatedBy")
+                    b.HasIndex("CreatedBy", "CreatedAt")
                         .HasDatabaseName("workspaces_created_by_idx");
 
                     b.ToTable("workspaces", null, t =>
@@ -873,6 +964,32 @@ namespace CrmToolkit.Data.Migrations
                     b.HasAnnotation("Crm:WorkspaceScoped", true);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id")
+                        .HasColumnOrder(0);
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name")
+                        .HasColumnOrder(1);
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml")
+                        .HasColumnOrder(2);
+
+                    b.HasKey("Id")
+                        .HasName("data_protection_keys_pkey");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("CrmToolkit.Data.Entities.Contact", b =>
                 {
                     b.HasOne("CrmToolkit.Data.Entities.User", null)
@@ -897,6 +1014,23 @@ namespace CrmToolkit.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("email_tokens_user_id_users_id_fk");
+                });
+
+            modelBuilder.Entity("CrmToolkit.Data.Entities.IdempotencyRecord", b =>
+                {
+                    b.HasOne("CrmToolkit.Data.Entities.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("idempotency_keys_user_id_users_id_fk");
+
+                    b.HasOne("CrmToolkit.Data.Entities.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("idempotency_keys_workspace_id_workspaces_id_fk");
                 });
 
             modelBuilder.Entity("CrmToolkit.Data.Entities.Invitation", b =>
