@@ -3,8 +3,9 @@
 # bench_prerequisites TOOL...  exits with what to install when a tool or the PostgreSQL server binaries are
 # missing; afterwards PGBIN is the server's bin folder, as_pg runs a program as the server's unprivileged user
 # (PostgreSQL refuses root) and pg_own gives that user a folder. Both come from the AppHost's own code
-# (LocalPostgresBinaries, OsUser) through the bench seeder's postgres-env, so the bench finds and runs
-# PostgreSQL as the AppHost and the tests do, with the same settings: Postgres__BinDirectory, Postgres__RunAsUser.
+# (LocalPostgresBinaries, OsUser in CrmToolkit.Hosting) through the bench seeder's postgres-env, so the bench finds
+# and runs PostgreSQL as the AppHost and the tests do, with the same settings: Postgres__BinDirectory,
+# Postgres__RunAsUser.
 
 SEEDER_DLL=$PWD/bench/CrmToolkit.Bench.Seeder/bin/Release/net10.0/CrmToolkit.Bench.Seeder.dll
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Bogus;
-using CrmToolkit.AppHost.Postgres;
+using CrmToolkit.Hosting.Postgres;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using CrmToolkit.AppHost.Postgres;
+using CrmToolkit.Hosting.Postgres;
 using CrmToolkit.Tests.Infrastructure;
 
 namespace CrmToolkit.Tests.Deployment;
@@ -116,7 +116,7 @@ public sealed class PublishManifestTests
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
             ["--Postgres:Mode=container", .. arguments]);
-        var postgres = builder.Resources.Single(r => r.Name == CrmPostgresBuilderExtensions.ServerName);
+        var postgres = builder.Resources.Single(r => r.Name == CrmDatabaseBuilderExtensions.ServerName);
         return postgres.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source;
     }
 

@@ -1,7 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using CrmToolkit.AppHost.Mail;
+using CrmToolkit.Hosting.Mail;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,5 +1,5 @@
-using System.Diagnostics;
-using CrmToolkit.AppHost.Postgres;
+using CrmToolkit.Hosting.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace CrmToolkit.Tests.Infrastructure;
@@ -7,8 +7,9 @@ namespace CrmToolkit.Tests.Infrastructure;
 /// <summary>
 /// A PostgreSQL server of the test's own (not the AppHost's), on a throw-away data directory and a free loopback
 /// port, that the test can stop, start and restart: for faults the shared server must not suffer. Migrated by
-/// the real migration worker, which also creates the application role. The binaries and the server user are the
-/// AppHost's (<see cref="LocalPostgresBinaries"/>, <see cref="OsUser"/>), with the same settings from the environment.
+/// the real migration worker, which also creates the application role. The binaries, the server user and the data
+/// directory's initialisation are the AppHost's (<see cref="LocalPostgresBinaries"/>, <see cref="OsUser"/>,
+/// <see cref="LocalPostgresDataDirectory"/>), with the same settings from the environment.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
@@ -32,7 +33,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The owner of the crm database (the migration worker's role).</summary>
-    public string OwnerConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Password={OwnerPassword};Database=crm";
+    public string OwnerConnectionString => $"Host=127.0.0.1;Port={Port};Username={LocalPostgresDataDirectory.SuperUser};Password={OwnerPassword};Database=crm";
 
     /// <summary>The API's role, under row-level security.</summary>
     public string AppConnectionString => $"Host=127.0.0.1;Port={Port};Username=crm_app;Password={AppPassword};Database=crm";
@@ -44,12 +45,14 @@ public sealed class PostgresServer : IAsyncDisposable
         var user = OsUser.FromEnvironment();
         var directory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", $"pg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "pwfile"), OwnerPassword);
-        user.Own(directory);
+        await user.OwnAsync(directory); // pg_ctl writes the server's log into it
 
         var server = new PostgresServer(directory, binaries, user, ProcessHelpers.FreePort());
-        await server.RunAsServerUserAsync(binaries.InitDb, "-D", server.DataDirectory, "-U", "postgres", $"--pwfile={Path.Combine(directory, "pwfile")}",
-            "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
+        using (var timeout = new CancellationTokenSource(CommandTimeout))
+        {
+            await LocalPostgresDataDirectory.PrepareAsync(binaries, server.DataDirectory, user, OwnerPassword, NullLogger.Instance, timeout.Token);
+        }
+
         await server.StartAsync();
 
         var (exitCode, output) = await TestProcess.RunAsync(
@@ -99,8 +102,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private async Task RunAsServerUserAsync(string program, params string[] arguments)
     {
-        var (command, prefix) = _user.Wrap(program);
-        var start = new ProcessStartInfo(command, [.. prefix, .. arguments]) { WorkingDirectory = _directory };
-        (await TestProcess.RunAsync(start, CommandTimeout)).EnsureSuccess();
+        using var timeout = new CancellationTokenSource(CommandTimeout);
+        await _user.RunAsync(program, arguments, cancellationToken: timeout.Token);
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.ApplicationModel;
-using CrmToolkit.AppHost.Postgres;
+using CrmToolkit.Hosting.Postgres;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

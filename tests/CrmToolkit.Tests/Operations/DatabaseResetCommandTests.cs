@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using CrmToolkit.AppHost.Postgres;
+using CrmToolkit.Hosting.Postgres;
 
 namespace CrmToolkit.Tests.Operations;
 
@@ -21,7 +21,7 @@ public sealed class DatabaseResetCommandTests
             (_, host) => host.EnvironmentName = environment);
 
         Assert.Equal(environment, builder.Environment.EnvironmentName);
-        var commands = CommandsOf(builder, CrmPostgresBuilderExtensions.DatabaseName);
+        var commands = CommandsOf(builder, CrmDatabaseBuilderExtensions.DatabaseName);
         if (offered)
         {
             Assert.Contains(DatabaseResetCommands.ResetCommand, commands);
@@ -41,7 +41,7 @@ public sealed class DatabaseResetCommandTests
             ["--ConnectionStrings:crm=Host=db.example.com;Database=crm;Username=owner;Password=secret", "--Postgres:Mode=existing"],
             (_, host) => host.EnvironmentName = "Development");
 
-        var commands = CommandsOf(builder, CrmPostgresBuilderExtensions.DatabaseName);
+        var commands = CommandsOf(builder, CrmDatabaseBuilderExtensions.DatabaseName);
         Assert.DoesNotContain(DatabaseResetCommands.ResetCommand, commands);
         Assert.DoesNotContain(DatabaseResetCommands.ResetAndSeedCommand, commands);
     }
@@ -57,7 +57,7 @@ public sealed class DatabaseResetCommandTests
 
             Assert.True(builder.ExecutionContext.IsPublishMode);
             Assert.Equal("Development", builder.Environment.EnvironmentName);
-            var commands = CommandsOf(builder, CrmPostgresBuilderExtensions.DatabaseName);
+            var commands = CommandsOf(builder, CrmDatabaseBuilderExtensions.DatabaseName);
             Assert.DoesNotContain(DatabaseResetCommands.ResetCommand, commands);
             Assert.DoesNotContain(DatabaseResetCommands.ResetAndSeedCommand, commands);
         }

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using Aspire.Hosting.Testing;
-using CrmToolkit.AppHost.Mail;
+using CrmToolkit.Hosting.Mail;
 using CrmToolkit.Tests.Infrastructure;
 using Smtp = System.Net.Mail;
 

@@ -1,8 +1,10 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting.Postgres;
 
 /// <summary>
 /// Chooses where PostgreSQL comes from and adds it to the app model. Run mode: an existing server
@@ -11,12 +13,20 @@ namespace CrmToolkit.AppHost.Postgres;
 /// server's two connection strings as secret parameters, or with <c>Postgres:PublishAs=container</c> a throw-away
 /// container.
 /// </summary>
-public static class CrmPostgresBuilderExtensions
+public static class CrmDatabaseBuilderExtensions
 {
     public const string ServerName = "postgres";
     public const string DatabaseName = "crm";
     public const string AppConnectionName = "crm-app";
 
+    /// <summary>The login role the API connects as; the migration worker creates it.</summary>
+    public const string AppRole = "crm_app";
+
+    /// <summary>
+    /// Adds the CRM database: the resources <c>crm</c> (the owner's connection string) and <c>crm-app</c> (the
+    /// application role's), and the server they live on. Throws <see cref="PostgresUnavailableException"/> when no
+    /// mode can work here or a <c>Postgres</c> setting cannot.
+    /// </summary>
     public static CrmDatabase AddCrmDatabase(this IDistributedApplicationBuilder builder)
     {
         var options = PostgresOptions.From(builder.Configuration, builder.AppHostDirectory);
@@ -37,13 +47,30 @@ public static class CrmPostgresBuilderExtensions
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
-            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CrmToolkit.AppHost.Postgres");
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CrmToolkit.Hosting.Postgres");
             logger.LogInformation("PostgreSQL mode: {Mode} ({Reason})", mode.ToString().ToLowerInvariant(), reason);
             return Task.CompletedTask;
         });
 
         return database;
     }
+
+    /// <summary>Connects as the database owner and provisions the application role (for the migration worker).</summary>
+    public static IResourceBuilder<ProjectResource> WithOwnerConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
+        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+            .WithReference(database.Database)
+            .WithReference(database.AppDatabase)
+            .WaitForDatabase(database);
+
+    /// <summary>Connects as the application role, under row-level security (for the API).</summary>
+    public static IResourceBuilder<ProjectResource> WithAppConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
+        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+            .WithReference(database.AppDatabase, connectionName: DatabaseName)
+            .WaitForDatabase(database);
+
+    // Until the CRM database accepts connections (a no-op for an existing server).
+    private static IResourceBuilder<ProjectResource> WaitForDatabase(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
+        database.ReadyWhen is null ? builder : builder.WaitFor(database.ReadyWhen);
 
     // Generated on first run and kept in the AppHost's user secrets (run mode), or by azd (publish mode).
     private static IResourceBuilder<ParameterResource> SuperuserPassword(IDistributedApplicationBuilder builder) =>
@@ -52,22 +79,17 @@ public static class CrmPostgresBuilderExtensions
     private static IResourceBuilder<ParameterResource> AppPassword(IDistributedApplicationBuilder builder) =>
         builder.AddParameter("crm-app-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 
-    private static (PostgresMode Mode, string Reason) ChooseMode(IDistributedApplicationBuilder builder, PostgresOptions settings)
+    private static (PostgresMode Mode, string Reason) ChooseMode(IDistributedApplicationBuilder builder, PostgresOptions options)
     {
         var hasConnectionString = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(DatabaseName));
-        switch (settings.Mode)
+        switch (options.Mode)
         {
             case PostgresMode.Existing when !hasConnectionString:
                 throw new PostgresUnavailableException(
                     "Postgres:Mode is 'existing' but no connection string 'ConnectionStrings:crm' is configured. " +
                     "Set it with: dotnet user-secrets --project CrmToolkit.AppHost set ConnectionStrings:crm \"Host=...;Database=crm;Username=...;Password=...\"");
-            case PostgresMode.Existing:
-                return (PostgresMode.Existing, "forced by Postgres:Mode");
-            case PostgresMode.Container:
-                return (PostgresMode.Container, "forced by Postgres:Mode");
-            case PostgresMode.Local:
-                _ = LocalPostgresBinaries.Find(settings.BinDirectory) ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings.BinDirectory));
-                return (PostgresMode.Local, "forced by Postgres:Mode");
+            case not PostgresMode.Auto:
+                return (options.Mode, "forced by Postgres:Mode");
         }
 
         if (hasConnectionString)
@@ -80,7 +102,7 @@ public static class CrmPostgresBuilderExtensions
             return (PostgresMode.Container, $"container runtime '{runtime}' is running");
         }
 
-        if (LocalPostgresBinaries.Find(settings.BinDirectory) is { } binaries)
+        if (LocalPostgresBinaries.Find(options.BinDirectory) is { } binaries)
         {
             return (PostgresMode.Local, $"no running container runtime; server binaries in {binaries.BinDirectory}");
         }
@@ -105,7 +127,7 @@ public static class CrmPostgresBuilderExtensions
         var database = server.AddDatabase(DatabaseName);
         var endpoint = server.Resource.PrimaryEndpoint;
         var app = builder.AddConnectionString(AppConnectionName, ReferenceExpression.Create(
-            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={AppPassword(builder).Resource};Database={DatabaseName}"));
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={AppRole};Password={AppPassword(builder).Resource};Database={DatabaseName}"));
         return new CrmDatabase(PostgresMode.Container, database, app, database);
     }
 
@@ -116,7 +138,7 @@ public static class CrmPostgresBuilderExtensions
         // Every setting of the owner's connection string (host, port, database, SSL, ...) but the credentials.
         var app = new Npgsql.NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseName))
         {
-            Username = CrmDatabaseExtensions.AppRole,
+            Username = AppRole,
             Password = null,
         };
         app.Database ??= DatabaseName;

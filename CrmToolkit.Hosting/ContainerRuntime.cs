@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting;
 
 /// <summary>
 /// Asks the container runtime whether its engine answers. Aspire itself would wait forever for a missing
-/// or stopped engine, so the AppHost checks first, with a short timeout.
+/// or stopped engine, so PostgreSQL and the mail catcher check first, with a short timeout.
 /// </summary>
 internal static class ContainerRuntime
 {

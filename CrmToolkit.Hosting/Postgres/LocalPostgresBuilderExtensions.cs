@@ -1,9 +1,11 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting.Postgres;
 
 internal static class LocalPostgresBuilderExtensions
 {
@@ -11,7 +13,7 @@ internal static class LocalPostgresBuilderExtensions
     /// Adds a PostgreSQL server run from local binaries with a persistent data directory, and a database on
     /// it. The data directory is initialised on first start (initdb); on every start the superuser password
     /// is set to the <paramref name="password"/> parameter, so a changed parameter never locks you out.
-    /// As root, both initdb and the server run as <see cref="PostgresOptions.RunAsUser"/> (they refuse root).
+    /// As root, both initdb and the server run as <c>Postgres:RunAsUser</c> (they refuse root).
     /// </summary>
     public static CrmDatabase AddLocalPostgres(
         this IDistributedApplicationBuilder builder,
@@ -19,21 +21,21 @@ internal static class LocalPostgresBuilderExtensions
         string databaseName,
         IResourceBuilder<ParameterResource> password,
         IResourceBuilder<ParameterResource> appPassword,
-        PostgresOptions settings)
+        PostgresOptions options)
     {
-        var binaries = LocalPostgresBinaries.Find(settings.BinDirectory)
-            ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(settings.BinDirectory));
-        var runner = OsUser.ForServer(settings.RunAsUser)
-            ?? throw new PostgresUnavailableException(OsUser.MissingMessage(settings.RunAsUser));
+        var binaries = LocalPostgresBinaries.Find(options.BinDirectory)
+            ?? throw new PostgresUnavailableException(LocalPostgresBinaries.MissingMessage(options.BinDirectory));
+        var runner = OsUser.ForServer(options.RunAsUser)
+            ?? throw new PostgresUnavailableException(OsUser.MissingMessage(options.RunAsUser));
         var (command, prefix) = runner.Wrap(binaries.Postgres);
 
-        var server = new LocalPostgresServerResource(name, command, settings.DataDirectory, password.Resource);
+        var server = new LocalPostgresServerResource(name, command, options.DataDirectory, password.Resource);
         var healthCheckKey = $"{name}_accepts_connections";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new AcceptsConnectionsHealthCheck(server), failureStatus: null, tags: null));
 
         var serverBuilder = builder.AddResource(server)
-            .WithArgs([.. prefix, "-D", settings.DataDirectory, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="])
+            .WithArgs([.. prefix, "-D", options.DataDirectory, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="])
             // postgres reads its port from PGPORT; the orchestrator allocates it.
             .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT", isProxied: false)
             .WithHealthCheck(healthCheckKey)
@@ -43,9 +45,9 @@ internal static class LocalPostgresBuilderExtensions
         {
             var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server);
             logger.LogInformation("PostgreSQL mode: local, binaries {BinDirectory}, data {DataDirectory}, running as {User}",
-                binaries.BinDirectory, settings.DataDirectory, runner.Name);
+                binaries.BinDirectory, options.DataDirectory, runner.Name);
             var secret = await password.Resource.GetValueAsync(ct) ?? throw new InvalidOperationException("The postgres-password parameter has no value.");
-            await LocalPostgresDataDirectory.PrepareAsync(binaries, settings.DataDirectory, runner, secret, logger, ct);
+            await LocalPostgresDataDirectory.PrepareAsync(binaries, options.DataDirectory, runner, secret, logger, ct);
         });
 
         var database = new LocalPostgresDatabaseResource(databaseName, databaseName, server);
@@ -62,8 +64,8 @@ internal static class LocalPostgresBuilderExtensions
             e.Services.GetRequiredService<ResourceNotificationService>()
                 .PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running }));
 
-        var app = builder.AddConnectionString(CrmPostgresBuilderExtensions.AppConnectionName, ReferenceExpression.Create(
-            $"Host=127.0.0.1;Port={server.Endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseExtensions.AppRole};Password={appPassword.Resource};Database={databaseName}"));
+        var app = builder.AddConnectionString(CrmDatabaseBuilderExtensions.AppConnectionName, ReferenceExpression.Create(
+            $"Host=127.0.0.1;Port={server.Endpoint.Property(EndpointProperty.Port)};Username={CrmDatabaseBuilderExtensions.AppRole};Password={appPassword.Resource};Database={databaseName}"));
         return new CrmDatabase(PostgresMode.Local, databaseBuilder, app, serverBuilder);
     }
 

@@ -1,4 +1,6 @@
-namespace CrmToolkit.AppHost.Postgres;
+using Aspire.Hosting.ApplicationModel;
+
+namespace CrmToolkit.Hosting.Postgres;
 
 /// <summary>
 /// The CRM database, whatever PostgreSQL serves it. <see cref="Database"/> connects as the owner (for the

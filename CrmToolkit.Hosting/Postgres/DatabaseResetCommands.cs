@@ -1,12 +1,14 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting.Postgres;
 
 /// <summary>
 /// The seed's <c>db:push</c>-style fast loop, done safely: dashboard commands on the CRM database that drop it

@@ -1,8 +1,9 @@
-using CrmToolkit.AppHost.Postgres;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CrmToolkit.AppHost.Mail;
+namespace CrmToolkit.Hosting.Mail;
 
 /// <summary>
 /// The SMTP server the API sends through. Run mode: smtp4dev, a mail catcher that keeps every message and shows it in
@@ -46,7 +47,7 @@ public static class MailCatcherBuilderExtensions
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
-            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CrmToolkit.AppHost.Mail");
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CrmToolkit.Hosting.Mail");
             logger.LogInformation("Mail catcher: smtp4dev {Version}, {Mode}", ImageTag, mode);
             return Task.CompletedTask;
         });
@@ -68,11 +69,11 @@ public static class MailCatcherBuilderExtensions
 
     private static IResourceBuilder<IResourceWithConnectionString> AddLocalTool(IDistributedApplicationBuilder builder)
     {
-        // dotnet tool run finds the tool through the manifest in .config/ beside CrmToolkit.sln; the AppHost's build
-        // restores it (CrmToolkit.AppHost.csproj).
-        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-        var resource = new LocalMailCatcherResource(ResourceName, repositoryRoot);
+        // dotnet tool run looks for the manifest (.config/ beside CrmToolkit.sln) from the AppHost's folder upwards; this
+        // library's build restores the tool (CrmToolkit.Hosting.csproj).
+        var resource = new LocalMailCatcherResource(ResourceName, builder.AppHostDirectory);
         var http = new EndpointReference(resource, HttpEndpointName);
+        var smtp = new EndpointReference(resource, SmtpEndpointName);
 
         var mail = builder.AddResource(resource)
             // The UI behind the orchestrator's proxy on the fixed port; smtp4dev itself on one the orchestrator picks.
@@ -85,11 +86,15 @@ public static class MailCatcherBuilderExtensions
                 "tool", "run", "smtp4dev", "--", .. CommonArgs,
                 // Loopback only: SMTP on 127.0.0.1 and ::1, the web server on localhost.
                 "--allowremoteconnections-",
-                ReferenceExpression.Create($"--smtpport={resource.Smtp.Property(EndpointProperty.TargetPort)}"),
+                ReferenceExpression.Create($"--smtpport={smtp.Property(EndpointProperty.TargetPort)}"),
                 ReferenceExpression.Create($"--urls=http://localhost:{http.Property(EndpointProperty.TargetPort)}"),
             ]);
         return Finish(builder, mail);
     }
+
+    // Endpoint=smtp://host:port, the format of Aspire's MailKit client integration.
+    internal static ReferenceExpression SmtpConnectionString(IResourceWithEndpoints catcher) =>
+        ReferenceExpression.Create($"Endpoint=smtp://{new EndpointReference(catcher, SmtpEndpointName).Property(EndpointProperty.HostAndPort)}");
 
     // smtp4dev starts its SMTP server before its web server: once the REST API answers, it accepts mail.
     private static IResourceBuilder<IResourceWithConnectionString> Finish<T>(IDistributedApplicationBuilder builder, IResourceBuilder<T> mail)

@@ -1,25 +1,55 @@
 using Microsoft.Extensions.Configuration;
 
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting.Postgres;
+
+/// <summary>Where the AppHost gets PostgreSQL from. Forced with <c>Postgres:Mode</c>; <see cref="Auto"/> by default.</summary>
+public enum PostgresMode
+{
+    /// <summary>The first that works of <see cref="Existing"/>, <see cref="Container"/>, <see cref="Local"/>.</summary>
+    Auto,
+
+    /// <summary>A server you already run, named by the connection string <c>ConnectionStrings:crm</c>.</summary>
+    Existing,
+
+    /// <summary>Aspire's PostgreSQL container (needs a running container runtime).</summary>
+    Container,
+
+    /// <summary>The PostgreSQL server binaries on this machine, run by the AppHost.</summary>
+    Local,
+}
+
+/// <summary>What a published app (the manifest azd deploys) uses as its database. Chosen with <c>Postgres:PublishAs</c>.</summary>
+internal enum PostgresPublishMode
+{
+    /// <summary>
+    /// A managed server (Azure Database for PostgreSQL flexible server, <c>infra/postgres.bicep</c>): the owner's and the
+    /// application role's connection strings are secret parameters that <c>azd up</c> asks for.
+    /// </summary>
+    Managed,
+
+    /// <summary>
+    /// A throw-away PostgreSQL container for preview environments, without a volume: its data is gone when its
+    /// container restarts (an Azure Files volume cannot hold a data directory: initdb cannot chmod it).
+    /// </summary>
+    Container,
+}
 
 /// <summary>
 /// The AppHost's <c>Postgres</c> configuration section. Read while the app model is built, before there is a service
 /// provider to validate options with, so a value that cannot work is a <see cref="PostgresUnavailableException"/>: one
 /// message, and the AppHost exits.
 /// </summary>
-public sealed record PostgresOptions(
+internal sealed record PostgresOptions(
     PostgresMode Mode,
     PostgresPublishMode PublishAs,
     string? BinDirectory,
     string DataDirectory,
-    string RunAsUser,
+    string? RunAsUser,
     string? DataVolume)
 {
-    public const string Section = "Postgres";
-
     public static PostgresOptions From(IConfiguration configuration, string appHostDirectory)
     {
-        var section = configuration.GetSection(Section);
+        var section = configuration.GetSection("Postgres");
         var dataDirectory = section["DataDirectory"] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             // Beside CrmToolkit.sln, in the git-ignored .data/ folder.
@@ -30,7 +60,7 @@ public sealed record PostgresOptions(
             Parse(section, "PublishAs", PostgresPublishMode.Managed),
             section["BinDirectory"],
             dataDirectory,
-            section["RunAsUser"] ?? OsUser.DefaultName,
+            section["RunAsUser"],
             section["DataVolume"]);
     }
 

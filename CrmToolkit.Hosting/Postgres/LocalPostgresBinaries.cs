@@ -1,11 +1,11 @@
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting.Postgres;
 
 /// <summary>
 /// The PostgreSQL server programs on this machine, all from one folder: <c>initdb</c> and <c>postgres</c> (the
 /// AppHost's local mode), <c>pg_ctl</c> (the tests' own server and the bench). The one locator for all three,
-/// free of Aspire types: the bench seeder compiles this file too.
+/// free of Aspire types.
 /// </summary>
-internal sealed record LocalPostgresBinaries(string BinDirectory)
+public sealed record LocalPostgresBinaries(string BinDirectory)
 {
     /// <summary>
     /// <c>Postgres:BinDirectory</c> as an environment variable. The AppHost reads it through its configuration;

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 
-namespace CrmToolkit.AppHost.Postgres;
+namespace CrmToolkit.Hosting.Postgres;
 
 /// <summary>
 /// The operating-system user that initdb, postgres and pg_ctl run as. They refuse to run as root, so as root
 /// they are re-executed through <c>setpriv</c> as an unprivileged user: setpriv keeps one PID, so the
 /// orchestrator's stop signal reaches the server itself. Not root: the current user, and no wrapping.
-/// Free of Aspire types: the tests use it, and the bench seeder compiles this file too.
+/// Free of Aspire types: the tests' own servers and the bench use it too.
 /// </summary>
-internal sealed record OsUser(string Name, int? Uid, int? Gid)
+public sealed record OsUser(string Name, int? Uid, int? Gid)
 {
     public const string DefaultName = "postgres";
 
@@ -57,41 +57,69 @@ internal sealed record OsUser(string Name, int? Uid, int? Gid)
     public (string Command, string[] Prefix) Wrap(string program) =>
         CommandPrefix is [var command, .. var rest] ? (command, [.. rest, program]) : (program, []);
 
-    /// <summary>Gives this user a folder or file (and all in it) when running as root.</summary>
-    public void Own(string path)
+    /// <summary>
+    /// Runs <paramref name="program"/> as this user to its end, with <paramref name="standardInput"/> if any. A non-zero
+    /// exit is an <see cref="InvalidOperationException"/> with what it wrote; cancelling kills it.
+    /// </summary>
+    public Task RunAsync(string program, IEnumerable<string> arguments, string? standardInput = null, CancellationToken cancellationToken = default)
     {
-        if (OwnPrefix is [var command, .. var rest])
-        {
-            Run(command, [.. rest, path]);
-        }
+        var (command, prefix) = Wrap(program);
+        return RunToEndAsync(Path.GetFileName(program), command, [.. prefix, .. arguments], standardInput, cancellationToken);
     }
+
+    /// <summary>Gives this user a folder or file (and all in it) when running as root.</summary>
+    public Task OwnAsync(string path, CancellationToken cancellationToken = default) =>
+        OwnPrefix is [var command, .. var rest]
+            ? RunToEndAsync(command, command, [.. rest, path], standardInput: null, cancellationToken)
+            : Task.CompletedTask;
 
     private static string NameOrDefault(string? configuredUser) =>
         string.IsNullOrWhiteSpace(configuredUser) ? DefaultName : configuredUser;
 
     private static int? Id(string user, string flag)
     {
-        try
-        {
-            var output = Run("id", [flag, user]);
-            return int.TryParse(output.Trim(), out var id) ? id : null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
-    private static string Run(string program, string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args)
+        using var process = Process.Start(new ProcessStartInfo("id", [flag, user])
         {
             RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardError = true, // its "no such user" is not for the console
         })!;
-        var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} failed: {error.Result.Trim()}");
+        return process.ExitCode == 0 && int.TryParse(output.Trim(), out var id) ? id : null;
+    }
+
+    private static async Task RunToEndAsync(
+        string name, string command, string[] arguments, string? standardInput, CancellationToken cancellationToken)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments)
+        {
+            RedirectStandardInput = standardInput is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            // initdb and postgres must be able to read their working directory; root's home is not readable.
+            WorkingDirectory = "/",
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            if (standardInput is not null)
+            {
+                await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken);
+                process.StandardInput.Close();
+            }
+
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{name} exited with code {process.ExitCode}: {(await error).Trim()} {(await output).Trim()}");
+        }
     }
 }
