@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh and bench/rls-cost.sh, from the repository root.
+# Sourced by bench/run.sh, from the repository root.
 #
 # bench_prerequisites TOOL...  exits with what to install when a tool or the PostgreSQL server binaries are
 # missing; afterwards PGBIN is the server's bin folder, as_pg runs a program as the server's unprivileged user

@@ -229,6 +229,10 @@ pgbench_run() { # db scenario connections seconds
        /^number of transactions actually processed/ { split($6, a, "/"); n = a[1] }
        END { printf "%.2f %s %s %s %s\n", tps, p50, p99, (fail == "" ? 0 : fail), n }' "$RUN/pgbench.out"
 }
+rotated() { # round item... -> the items, rotated left by (round - 1)
+  local r=$1; shift; local items=("$@") n=$# i
+  for ((i = 0; i < n; i++)); do printf '%s ' "${items[$(((i + r - 1) % n))]}"; done
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 # statements per request: pg_stat_statements over a short, counted wrk run
@@ -344,10 +348,16 @@ run_all_but_flood() {
   for c in $CONNECTIONS; do
     for r in $(seq 1 "$ROUNDS"); do
       for s in s1 s2; do
-        record "$set|$s|API|$c" "$(host_run "$API_PID" $API_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
-        record "$set|$s|R|$c" "$(host_run "$RAW_PID" $RAW_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
-        [ "$PEER" = 1 ] && record "$set|$s|PEER|$c" "$(host_run "$PEER_PID" $PEER_PORT $s "$c" "$ROUND_SECONDS" "$tokens")"
-        record "$set|$s|PG|$c" "$(pgbench_run "$db" $s "$c" "$ROUND_SECONDS")"
+        # The hosts' order rotates from round to round, so none is always measured first (after S3's inserts and
+        # pgbench) or always last.
+        for host in $(rotated "$r" API R ${PEER_PID:+PEER} PG); do
+          case $host in
+            API) record "$set|$s|API|$c" "$(host_run "$API_PID" $API_PORT $s "$c" "$ROUND_SECONDS" "$tokens")" ;;
+            R) record "$set|$s|R|$c" "$(host_run "$RAW_PID" $RAW_PORT $s "$c" "$ROUND_SECONDS" "$tokens")" ;;
+            PEER) record "$set|$s|PEER|$c" "$(host_run "$PEER_PID" $PEER_PORT $s "$c" "$ROUND_SECONDS" "$tokens")" ;;
+            PG) record "$set|$s|PG|$c" "$(pgbench_run "$db" $s "$c" "$ROUND_SECONDS")" ;;
+          esac
+        done
       done
       record "$set|s3|API|$c" "$(wrk_run $API_PORT s3 "$c" "$ROUND_SECONDS" "$tokens")"
       echo "   $db c=$c round $r done"

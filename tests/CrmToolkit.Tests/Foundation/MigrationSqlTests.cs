@@ -29,9 +29,9 @@ public sealed class MigrationSqlTests
         Assert.True(changed.Count == 0, string.Join("\n", changed) + """
 
             A database that applied a migration never runs it again: leave its SQL (and the Schema/ helpers it calls) as it
-            was, and change the schema in a new migration: dotnet ef migrations add <Name> --project CrmToolkit.Data.
+            was, and change the schema in a new migration: dotnet ef migrations add <Name> --project CrmToolkit.MigrationWorker.
             If an EF Core or Npgsql upgrade only writes the same schema differently, compare the SQL
-            (dotnet ef migrations script --project CrmToolkit.Data) and record the new hash.
+            (dotnet ef migrations script --project CrmToolkit.MigrationWorker) and record the new hash.
             """);
     }
 
