@@ -8,11 +8,11 @@ using CrmToolkit.Api.Features.Workspaces;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
 using CrmToolkit.Api.Infrastructure.Mail;
+using CrmToolkit.AspNetCore.Paging;
 using CrmToolkit.Contacts;
 using CrmToolkit.Data;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
-using CrmToolkit.AspNetCore.Paging;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -1,8 +1,8 @@
 using System.Linq.Expressions;
 using CrmToolkit.Data.Configurations;
-using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using CrmToolkit.Data.Entities;
 using CrmToolkit.Data.Schema;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 

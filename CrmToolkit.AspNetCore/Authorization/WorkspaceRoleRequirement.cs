@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Authorization;
 using CrmToolkit.Data.Entities;
+using Microsoft.AspNetCore.Authorization;
 
 namespace CrmToolkit.AspNetCore.Authorization;
 

@@ -1,11 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.AspNetCore.Authorization;
 using CrmToolkit.AspNetCore.Idempotency;
+using CrmToolkit.AspNetCore.Paging;
 using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using CrmToolkit.AspNetCore.Paging;
 
 namespace CrmToolkit.Contacts;
 

@@ -1,16 +1,16 @@
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.Api.Infrastructure.Auth;
+using CrmToolkit.Api.Infrastructure.Mail;
 using CrmToolkit.AspNetCore.Authorization;
 using CrmToolkit.AspNetCore.Idempotency;
-using CrmToolkit.Api.Infrastructure.Mail;
+using CrmToolkit.AspNetCore.Paging;
 using CrmToolkit.AspNetCore.Validation;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using CrmToolkit.AspNetCore.Paging;
 
 namespace CrmToolkit.Api.Features.Invitations;
 

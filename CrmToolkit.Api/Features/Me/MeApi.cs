@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using CrmToolkit.AspNetCore.Paging;
 using CrmToolkit.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
-using CrmToolkit.AspNetCore.Paging;
 
 namespace CrmToolkit.Api.Features.Me;
 

@@ -1,11 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using CrmToolkit.Api.Infrastructure;
 using CrmToolkit.AspNetCore.Authorization;
+using CrmToolkit.AspNetCore.Paging;
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using CrmToolkit.AspNetCore.Paging;
 
 namespace CrmToolkit.Api.Features.Members;
 

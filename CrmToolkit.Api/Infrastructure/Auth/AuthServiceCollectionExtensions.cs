@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Authentication;
 using CrmToolkit.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;

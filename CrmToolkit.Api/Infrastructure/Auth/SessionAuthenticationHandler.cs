@@ -1,9 +1,9 @@
 using System.Text.Encodings.Web;
+using CrmToolkit.AspNetCore.Authorization;
 using CrmToolkit.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using CrmToolkit.AspNetCore.Authorization;
 
 namespace CrmToolkit.Api.Infrastructure.Auth;
 

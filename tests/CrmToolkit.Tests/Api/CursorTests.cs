@@ -3,11 +3,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using CrmToolkit.AspNetCore.Paging;
 using CrmToolkit.Tests.Infrastructure;
 using CsCheck;
 using Microsoft.AspNetCore.DataProtection;
 using Xunit.Abstractions;
-using CrmToolkit.AspNetCore.Paging;
 
 namespace CrmToolkit.Tests.Api;
 

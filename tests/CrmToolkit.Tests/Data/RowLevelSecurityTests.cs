@@ -1,9 +1,9 @@
 using CrmToolkit.Contacts;
 using CrmToolkit.Data;
+using CrmToolkit.MigrationWorker;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using CrmToolkit.MigrationWorker;
 
 namespace CrmToolkit.Tests.Data;
 

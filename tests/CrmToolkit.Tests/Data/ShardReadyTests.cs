@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using CrmToolkit.MigrationWorker.Migrations;
 using CrmToolkit.Data.Schema;
+using CrmToolkit.MigrationWorker.Migrations;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;

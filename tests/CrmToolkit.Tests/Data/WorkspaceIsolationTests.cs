@@ -1,9 +1,9 @@
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
+using CrmToolkit.MigrationWorker;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using CrmToolkit.MigrationWorker;
 
 namespace CrmToolkit.Tests.Data;
 

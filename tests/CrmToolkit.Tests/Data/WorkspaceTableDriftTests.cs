@@ -1,8 +1,8 @@
 using CrmToolkit.Data;
 using CrmToolkit.Data.Entities;
+using CrmToolkit.MigrationWorker;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using CrmToolkit.MigrationWorker;
 
 namespace CrmToolkit.Tests.Data;
 
