@@ -543,7 +543,7 @@ flood_targets() { # set
       echo "PEER: not measured (Node.js not found, or BENCH_PEER=0)."
     fi
     echo "wrk (2 threads), the API, R, PEER, pgbench and PostgreSQL share the same cores. $ROUNDS interleaved rounds of ${ROUND_SECONDS} s"
-    echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 API, R, PEER, PG, S2 API, R, PEER, PG, S3 API); medians of the rounds."
+    echo "after a warm-up of ${WARMUP} s per scenario and host (each round: S1 on every host, S2 on every host, S3 on the API; the hosts' order rotates from round to round); medians of the rounds."
     echo "Then S4 once, then the FLOOD's $ROUNDS rounds (S1 alone, then S1 during the flood)."
     echo "Sessions: $SESSIONS seeded sessions over all workspaces (pgbench: 100 of them, one script each)."
     echo "Connection pool of the API and of R: $POOL (\`Crm:Data:MaxPoolSize\`; \`POOL\`, by default 2 per core); PEER: the same in total (\`PEER_POOL\`, split over its workers); pgbench: one connection per client."
