@@ -58,20 +58,20 @@ public static class CrmPackages
 
         private sealed class ExtensionInfo(Extension extension) : DbContextOptionsExtensionInfo(extension)
         {
-            private Extension Packages => (Extension)Extension;
+            private IReadOnlyList<Assembly> Packages { get; } = extension.Packages;
 
             public override bool IsDatabaseProvider => false;
 
-            public override string LogFragment => $"CrmPackages={string.Join(',', Packages.Packages.Select(p => p.GetName().Name))} ";
+            public override string LogFragment => $"CrmPackages={string.Join(',', Packages.Select(p => p.GetName().Name))} ";
 
             public override int GetServiceProviderHashCode() =>
-                Packages.Packages.Aggregate(0, (hash, package) => HashCode.Combine(hash, package.FullName));
+                Packages.Aggregate(0, (hash, package) => HashCode.Combine(hash, package.FullName));
 
             public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) =>
-                other is ExtensionInfo info && info.Packages.Packages.SequenceEqual(Packages.Packages);
+                other is ExtensionInfo info && info.Packages.SequenceEqual(Packages);
 
             public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) =>
-                debugInfo["CrmPackages"] = string.Join(',', Packages.Packages.Select(p => p.FullName));
+                debugInfo["CrmPackages"] = string.Join(',', Packages.Select(p => p.FullName));
         }
     }
 }
