@@ -15,7 +15,9 @@ public static class CrmDataExtensions
     /// <summary>The Aspire connection name of the CRM database (<c>ConnectionStrings:crm</c>).</summary>
     public const string ConnectionName = "crm";
 
-    private static readonly RowLevelSecurityInterceptor RowLevelSecurity = new();
+    private static readonly RowLevelSecurityInterceptor RowLevelSecurity = new(citus: false);
+    private static readonly RowLevelSecurityInterceptor CitusRowLevelSecurity = new(citus: true);
+    private static readonly CitusTransactionSettings CitusTransactions = new();
 
     /// <summary>
     /// Registers a pooled <see cref="IDbContextFactory{CrmDbContext}"/> with Npgsql's retrying execution strategy,
@@ -35,7 +37,7 @@ public static class CrmDataExtensions
         {
             var data = services.GetRequiredService<IOptions<CrmDataOptions>>().Value;
             options.UseNpgsql(data.NpgsqlConnectionString(), npgsql => npgsql.EnableRetryOnFailure(data.MaxRetryCount, data.MaxRetryDelay, errorCodesToAdd: null))
-                .AddInterceptors(RowLevelSecurity)
+                .AddInterceptors(data.Citus ? [CitusRowLevelSecurity, CitusTransactions] : [RowLevelSecurity])
                 // A failed command or connection is the caller's exception: the API answers 503 and logs one line
                 // naming the cause, the worker exits with one. EF's own events would log every failure and every retry
                 // once more, each with a stack trace.

@@ -32,6 +32,13 @@ public sealed class CrmDataOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The database is a Citus coordinator (the AppHost sets it with <c>Postgres:CitusWorkers</c>). The workspace and user
+    /// then travel as <c>SET LOCAL</c>, the only settings Citus passes on to the workers (<see cref="RowLevelSecurityInterceptor"/>);
+    /// the readiness check fails while this disagrees with the database.
+    /// </summary>
+    public bool Citus { get; set; }
+
     /// <summary>Overrides the connection string's <c>Maximum Pool Size</c> when set.</summary>
     [Range(1, 10_000)]
     public int? MaxPoolSize { get; set; }
@@ -55,8 +62,14 @@ public sealed class CrmDataOptions
             builder.MaxAutoPrepare = MaxAutoPrepare;
         }
 
-        var statementTimeout = $"-c statement_timeout={(long)StatementTimeout.TotalMilliseconds}";
-        builder.Options = string.IsNullOrEmpty(builder.Options) ? statementTimeout : $"{builder.Options} {statementTimeout}";
+        var settings = $"-c statement_timeout={(long)StatementTimeout.TotalMilliseconds}";
+        if (Citus)
+        {
+            // Citus passes a transaction's SET LOCAL commands on to the workers it uses with this setting only.
+            settings += " -c citus.propagate_set_commands=local";
+        }
+
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? settings : $"{builder.Options} {settings}";
         if (MaxPoolSize is { } maxPoolSize)
         {
             builder.MaxPoolSize = maxPoolSize;

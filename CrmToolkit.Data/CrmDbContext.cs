@@ -50,8 +50,14 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     /// <summary>The workspace this context is bound to, or <c>null</c> (then workspace tables read as empty).</summary>
     public WorkspaceId? CurrentWorkspaceId { get; internal set; }
 
-    /// <summary>The user this context acts for, or <c>null</c> (then <c>users</c> shows only the workspace's members).</summary>
+    /// <summary>The user this context acts for, or <c>null</c> (then <see cref="WorkspaceUsers"/> shows only the workspace's members).</summary>
     public Guid? CurrentUserId { get; internal set; }
+
+    /// <summary>
+    /// The users this context may see: the members of its workspace, and its own user. Join on it to show who did what;
+    /// <see cref="Users"/> shows a context only its own user on Citus, whose row-level security cannot look at members.
+    /// </summary>
+    public IQueryable<WorkspaceUser> WorkspaceUsers() => FromExpression(() => WorkspaceUsers());
 
     // The database functions that cross workspaces, called only through CrossWorkspace.
     internal IQueryable<SessionRow> SessionOf(string workspaceId, string sessionId) => FromExpression(() => SessionOf(workspaceId, sessionId));
@@ -130,6 +136,8 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
         modelBuilder.Entity<MembershipRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.Entity<InvitationRow>().HasNoKey().ToTable((string?)null);
         modelBuilder.Entity<LoginUserRow>().HasNoKey().ToTable((string?)null);
+        modelBuilder.Entity<WorkspaceUser>().HasNoKey().ToTable((string?)null);
+        modelBuilder.HasDbFunction(() => WorkspaceUsers()).HasName("crm_workspace_users");
         modelBuilder.HasDbFunction(() => SessionOf(default!, default!)).HasName("crm_session");
         modelBuilder.HasDbFunction(() => MyWorkspacesPage(default!, default!, default, default, default)).HasName("crm_my_workspaces_page");
         modelBuilder.HasDbFunction(() => MyMembership(default!, default!, default!)).HasName("crm_my_membership");

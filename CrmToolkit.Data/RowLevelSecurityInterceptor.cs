@@ -14,10 +14,21 @@ namespace CrmToolkit.Data;
 /// (<c>No Reset On Close</c>, or a transaction-pooling PgBouncer in between), and costs no extra round trip.
 /// </summary>
 /// <remarks>
+/// <para>
+/// On Citus (<see cref="CrmDataOptions.Citus"/>) the settings must reach the workers' backends too, and Citus passes on
+/// only <c>SET LOCAL</c> commands of an explicit transaction block. So the batch is <c>BEGIN; SET LOCAL ...; SET LOCAL
+/// ...; command; COMMIT</c>, or just the <c>SET LOCAL</c>s inside a caller's transaction: still one round trip. <c>SET</c>
+/// takes no parameters, so the values are written into the text; both are safe there by construction (a
+/// <see cref="WorkspaceId"/> is ASCII letters and digits, a user id a <see cref="Guid"/>). A failed command leaves the
+/// block aborted, and Npgsql rolls it back when the connection goes back to its pool. SaveChanges is the exception:
+/// <see cref="CitusTransactionSettings"/> runs it in a transaction and sends the settings as the transaction starts.
+/// </para>
+/// <para>
 /// A command bound to nothing is sent as it is, so the settings read as empty and every workspace table as empty.
 /// Commands sent on <c>Database.GetDbConnection()</c> directly bypass EF, and so this interceptor.
+/// </para>
 /// </remarks>
-public sealed class RowLevelSecurityInterceptor : DbCommandInterceptor
+public sealed class RowLevelSecurityInterceptor(bool citus) : DbCommandInterceptor
 {
     private const string Settings =
         $"SELECT set_config('{WorkspaceRowLevelSecurity.WorkspaceSetting}', @crm_workspace_id, true), " +
@@ -98,11 +109,26 @@ public sealed class RowLevelSecurityInterceptor : DbCommandInterceptor
         return InterceptionResult<object>.SuppressWithResult(await reader.ReadAsync(cancellationToken) ? reader.GetValue(0) : null!);
     }
 
-    private static bool Prepend(DbCommand command, CommandEventData eventData)
+    private bool Prepend(DbCommand command, CommandEventData eventData)
     {
         if (eventData.Context is not CrmDbContext context || (context.CurrentWorkspaceId is null && context.CurrentUserId is null)
             || command.CommandType != CommandType.Text)
         {
+            return false;
+        }
+
+        if (citus)
+        {
+            // A SaveChanges batch runs in the transaction whose start sent the settings (CitusTransactionSettings): EF
+            // reads each of its statements' row counts by position, which statements ahead of them would shift.
+            if (eventData.CommandSource != CommandSource.SaveChanges)
+            {
+                command.CommandText = command.Transaction is null
+                    ? $"BEGIN;\n{CitusSettings(context)}{command.CommandText.TrimEnd().TrimEnd(';')};\nCOMMIT;"
+                    : CitusSettings(context) + command.CommandText;
+            }
+
+            // SET and BEGIN return no rows, so the command's results are the reader's first.
             return false;
         }
 
@@ -111,6 +137,10 @@ public sealed class RowLevelSecurityInterceptor : DbCommandInterceptor
         command.Parameters.Add(new NpgsqlParameter("crm_user_id", context.CurrentUserId?.ToString() ?? ""));
         return true;
     }
+
+    internal static string CitusSettings(CrmDbContext context) =>
+        $"SET LOCAL {WorkspaceRowLevelSecurity.WorkspaceSetting} = '{context.CurrentWorkspaceId?.Value}';\n" +
+        $"SET LOCAL {WorkspaceRowLevelSecurity.UserSetting} = '{context.CurrentUserId}';\n";
 
     private static bool IsPrepended(DbCommand command) => command.CommandText.StartsWith(Settings, StringComparison.Ordinal);
 }

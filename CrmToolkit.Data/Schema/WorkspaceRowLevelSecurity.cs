@@ -29,12 +29,14 @@ public static class WorkspaceRowLevelSecurity
     public const string PolicyName = "workspace_isolation";
 
     /// <summary>
-    /// Enables RLS, with the workspace policy, on the table of every entity of <paramref name="targetModel"/> that
-    /// carries <see cref="Annotation"/>. Idempotent: call it at the end of a new migration that adds a workspace table
-    /// (<c>migrationBuilder.ApplyWorkspaceRowLevelSecurity(TargetModel)</c>). The SQL it writes then belongs to that
-    /// migration (<c>MigrationSqlTests</c> fails if it changes): a different policy goes into a new migration, written there.
+    /// Isolates the table of every entity of <paramref name="targetModel"/> that carries <see cref="Annotation"/>: enables
+    /// RLS with the workspace policy and, where the citus extension is installed, distributes the table by
+    /// <c>workspace_id</c>, co-located with <c>workspaces</c> (docs/scaling.md). Idempotent: call it at the end of a new
+    /// migration that adds a workspace table (<c>migrationBuilder.ApplyWorkspaceIsolation(TargetModel)</c>). The SQL it
+    /// writes then belongs to that migration (<c>MigrationSqlTests</c> fails if it changes): a different policy goes into a
+    /// new migration, written there.
     /// </summary>
-    public static void ApplyWorkspaceRowLevelSecurity(this MigrationBuilder migrationBuilder, IModel? targetModel)
+    public static void ApplyWorkspaceIsolation(this MigrationBuilder migrationBuilder, IModel? targetModel)
     {
         ArgumentNullException.ThrowIfNull(targetModel);
         var tables = targetModel.GetEntityTypes()
@@ -50,6 +52,16 @@ public static class WorkspaceRowLevelSecurity
                 CREATE POLICY {PolicyName} ON {table}
                     USING (workspace_id = current_setting('{WorkspaceSetting}', true))
                     WITH CHECK (workspace_id = current_setting('{WorkspaceSetting}', true));
+                DO $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+                        IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '{table}'::regclass) THEN
+                            PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                            PERFORM create_distributed_table('{table}', 'workspace_id', colocate_with => 'workspaces');
+                        END IF;
+                    END IF;
+                END
+                $$;
                 """);
         }
     }

@@ -468,25 +468,6 @@ namespace CrmToolkit.MigrationWorker.Migrations
                         WITH CHECK (workspace_id = current_setting('crm.workspace_id', true));
                     """);
             }
-
-            // Only where the citus extension is installed: the global tables become reference tables, workspaces and every
-            // workspace table are distributed by workspace and co-located. (The uneven indent is what databases ran.)
-            migrationBuilder.Sql("""
-                DO $$
-                BEGIN
-                    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
-                        PERFORM create_reference_table('users');
-                            PERFORM create_reference_table('login_failures');
-                            PERFORM create_distributed_table('workspaces', 'id');
-                            PERFORM create_distributed_table('contacts', 'workspace_id', colocate_with => 'workspaces');
-                            PERFORM create_distributed_table('invitations', 'workspace_id', colocate_with => 'workspaces');
-                            PERFORM create_distributed_table('member_sign_ins', 'workspace_id', colocate_with => 'workspaces');
-                            PERFORM create_distributed_table('sessions', 'workspace_id', colocate_with => 'workspaces');
-                            PERFORM create_distributed_table('workspace_members', 'workspace_id', colocate_with => 'workspaces');
-                    END IF;
-                END
-                $$;
-                """);
         }
 
         /// <inheritdoc />

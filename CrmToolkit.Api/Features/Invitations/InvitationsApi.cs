@@ -78,8 +78,8 @@ public static class InvitationsApi
                     statusCode: StatusCodes.Status403Forbidden);
             }
 
-            // Users a workspace can see are its members (row-level security), so this reveals nothing about others.
-            if (await db.WorkspaceMembers.AnyAsync(m => db.Users.Any(u => u.Id == m.UserId && u.Email.ToLower() == CrmDbContext.EmailKey(email)), ct))
+            // The users a workspace can see are its members (and the caller), so this reveals nothing about others.
+            if (await db.WorkspaceMembers.AnyAsync(m => db.WorkspaceUsers().Any(u => u.Id == m.UserId && u.Email.ToLower() == CrmDbContext.EmailKey(email)), ct))
             {
                 return TypedResults.Problem(
                     title: "Conflict", detail: "This email belongs to a member of the workspace already.", statusCode: StatusCodes.Status409Conflict);
@@ -148,7 +148,7 @@ public static class InvitationsApi
         // A valid invitation's inviter is a member, so among the users the workspace can see.
         var rows = await (
             from i in pending
-            join u in db.Users on i.InvitedBy equals u.Id
+            join u in db.WorkspaceUsers() on i.InvitedBy equals u.Id
             orderby i.CreatedAt, i.Id
             select new InvitationResponse(i.Id, i.Email, i.Role, new InviterResponse(i.InvitedBy, u.Name), i.CreatedAt, i.ExpiresAt, null))
             .Take(size + 1)

@@ -117,7 +117,7 @@ public static class MembersApi
     /// <summary>Members of the context's workspace with their user, ordered by email; filtered before projecting.</summary>
     private static IQueryable<MemberResponse> MemberRows(CrmDbContext db, Guid? userId = null, string? afterEmail = null, int take = KeysetCursor.MaxPageSize + 1) =>
         (from m in db.WorkspaceMembers.AsNoTracking()
-         join u in db.Users on m.UserId equals u.Id
+         join u in db.WorkspaceUsers() on m.UserId equals u.Id
          where (userId == null || m.UserId == userId) && (afterEmail == null || string.Compare(u.Email, afterEmail) > 0)
          orderby u.Email
          select new MemberResponse(u.Id, u.Email, u.Name, m.Role, m.JoinedAt))

@@ -405,7 +405,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     private static WorkspaceDbContextFactory Contexts(string connectionString)
     {
         var options = CrmModel.Options(connectionString)
-            .AddInterceptors(new RowLevelSecurityInterceptor())
+            .AddInterceptors(new RowLevelSecurityInterceptor(citus: false))
             .ConfigureWarnings(warnings => warnings.Default(WarningBehavior.Throw))
             .Options;
         return new WorkspaceDbContextFactory(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrmDbContext>(options, 2), new CurrentSession());
