@@ -7,7 +7,7 @@
 //
 // This file is deliberately not infra/main.bicep: azd treats an infra/main.bicep as the whole infrastructure of
 // the project and would then stop generating the Container Apps environment, registry and identity from the
-// Aspire AppHost. The outputs below are what the two secret AppHost parameters `crm` and `crm-app` are made of.
+// Aspire AppHost. The outputs below are what the two secret AppHost parameters `crm` and `crmapp` are made of.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -104,5 +104,5 @@ output POSTGRES_ADMIN_LOGIN string = administratorLogin
 @description('AppHost parameter crm (the owner, for the migration worker) is this followed by ;Password=<administrator password>.')
 output CRM_CONNECTION_STRING_BASE string = '${connectionSettings};Username=${administratorLogin}'
 
-@description('AppHost parameter crm-app (the application role crm_app, for the API) is this followed by ;Password=<a new password for crm_app>. The migration worker creates the role with that password.')
+@description('AppHost parameter crmapp (the application role crm_app, for the API) is this followed by ;Password=<a new password for crm_app>. The migration worker creates the role with that password.')
 output CRM_APP_CONNECTION_STRING_BASE string = '${connectionSettings};Username=crm_app'
