@@ -9,6 +9,12 @@ function Fail([string] $message) {
     exit 1
 }
 
+# A preview environment publishes a throw-away PostgreSQL container instead (docs/deploy.md): no server to create.
+if ($env:Postgres__PublishAs -and $env:Postgres__PublishAs.ToLowerInvariant() -eq 'container') {
+    Write-Output "preprovision: Postgres__PublishAs=container publishes a PostgreSQL container; no managed server to create."
+    exit 0
+}
+
 if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
     Fail "the Azure CLI ('az') is needed to create the PostgreSQL server and is not installed: install it (https://aka.ms/installazurecli), run 'az login', then 'azd up' again."
 }

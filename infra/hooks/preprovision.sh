@@ -4,7 +4,8 @@
 # app into), generates the server administrator's and crm_app's passwords, and stores the two connection strings as
 # the AppHost's secret parameters crm and crmapp in the azd environment (infra.parameters), where azd's provisioning
 # and its deploy both read them. The role crm_app itself is created by the migration worker, in Azure, with the
-# password in crmapp. Run again, it finds the server and both parameters and changes nothing.
+# password in crmapp. Run again, it finds the server and both parameters and changes nothing; with
+# Postgres__PublishAs=container (a preview environment) it does nothing.
 # infra/hooks/preprovision.ps1 is the same for Windows.
 set -euo pipefail
 
@@ -12,6 +13,13 @@ fail() {
   printf 'preprovision: %s\n' "$1" >&2
   exit 1
 }
+
+# A preview environment publishes a throw-away PostgreSQL container instead (docs/deploy.md): no server to create.
+case "${Postgres__PublishAs:-}" in
+  [Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr])
+    echo "preprovision: Postgres__PublishAs=container publishes a PostgreSQL container; no managed server to create."
+    exit 0 ;;
+esac
 
 command -v az >/dev/null 2>&1 \
   || fail "the Azure CLI ('az') is needed to create the PostgreSQL server and is not installed: install it (https://aka.ms/installazurecli), run 'az login', then 'azd up' again."

@@ -90,6 +90,11 @@ public sealed partial class PreprovisionHookTests
             Assert.Equal(2, Deployments(state));
             Assert.NotEqual(ownerPassword, AssertConnectionString(Stored(state, "crm"), "crmowner"));
             Assert.NotEqual(appPassword, AssertConnectionString(Stored(state, "crmapp"), "crm_app"));
+
+            // A preview environment (a PostgreSQL container instead of the server) calls neither az nor azd.
+            File.Delete(Path.Combine(state, "calls"));
+            (await RunHookAsync(path, state, ("Postgres__PublishAs", "Container"))).EnsureSuccess();
+            Assert.False(File.Exists(Path.Combine(state, "calls")));
         }
         finally
         {
@@ -163,7 +168,7 @@ public sealed partial class PreprovisionHookTests
         Assert.True(File.Exists(Repository.Path("infra", "hooks", "preprovision.ps1")));
     }
 
-    private static async Task<TestProcess.Result> RunHookAsync(string path, string? stateDirectory)
+    private static async Task<TestProcess.Result> RunHookAsync(string path, string? stateDirectory, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo("/bin/bash", [Repository.Path("infra", "hooks", "preprovision.sh")]) { WorkingDirectory = Repository.Root };
         // Only what azd gives a hook (its environment's values) and a PATH of the test's choosing.
@@ -176,6 +181,11 @@ public sealed partial class PreprovisionHookTests
         if (stateDirectory is not null)
         {
             start.Environment["FAKE_AZURE"] = stateDirectory;
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         return await TestProcess.RunAsync(start, Timeout);
