@@ -1,9 +1,10 @@
 // The managed PostgreSQL that CrmToolkit uses in Azure: an Azure Database for PostgreSQL flexible server with
 // password authentication and the database `crm`, in the resource group that `azd up` deploys the app into.
 //
-// Deployed once per azd environment, BEFORE `azd up`, with the Azure CLI (docs/deploy.md, step 3):
+// Deployed once per azd environment by azd's preprovision hook (infra/hooks/preprovision.sh, .ps1), before azd
+// provisions the rest, as the subscription deployment crm-postgres-<env>:
 //   az deployment sub create --name crm-postgres-<env> --location <region> \
-//     --template-file infra/postgres.bicep --parameters environmentName=<env>
+//     --template-file infra/postgres.bicep --parameters @<file with environmentName and administratorLoginPassword>
 //
 // This file is deliberately not infra/main.bicep: azd treats an infra/main.bicep as the whole infrastructure of
 // the project and would then stop generating the Container Apps environment, registry and identity from the
