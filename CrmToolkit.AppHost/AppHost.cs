@@ -25,10 +25,16 @@ if (!string.IsNullOrWhiteSpace(replicasSetting) && !(int.TryParse(replicasSettin
 
 var mail = builder.AddMailCatcher();
 
+// Neither project serves HTTPS (the API listens on http; in Azure the ingress ends TLS). Without this, every project
+// carries Aspire's default HTTPS-certificate configuration, and the dashboard warns about a missing trusted
+// development certificate that nothing here would use. (An evaluation API in Aspire 13.6: ASPIRECERTIFICATES001.)
+#pragma warning disable ASPIRECERTIFICATES001
 var migrator = builder.AddProject<Projects.CrmToolkit_MigrationWorker>("migrator")
+    .WithoutHttpsCertificate()
     .WithOwnerConnection(crm);
 
 var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
+    .WithoutHttpsCertificate()
     .WithAppConnection(crm)
     .WaitForCompletion(migrator)
     .WithReference(mail)
@@ -38,6 +44,7 @@ var api = builder.AddProject<Projects.CrmToolkit_Api>("api")
     .WithExternalHttpEndpoints()
     // Aspire's would believe every proxy; the API believes only those of its ForwardedHeaders settings.
     .DisableForwardedHeaders();
+#pragma warning restore ASPIRECERTIFICATES001
 
 var apiHttp = api.GetEndpoint("http");
 if (builder.ExecutionContext.IsPublishMode)

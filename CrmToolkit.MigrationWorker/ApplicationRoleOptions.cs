@@ -4,7 +4,7 @@ namespace CrmToolkit.MigrationWorker;
 
 /// <summary>
 /// The login role the API connects as (configuration section <c>Crm:AppRole</c>), validated at start. When the API's
-/// own connection string <c>ConnectionStrings:crm-app</c> is configured (the AppHost passes it), its user name and
+/// own connection string <c>ConnectionStrings:crmapp</c> is configured (the AppHost passes it), its user name and
 /// password are the role's.
 /// </summary>
 public sealed class ApplicationRoleOptions
@@ -12,7 +12,7 @@ public sealed class ApplicationRoleOptions
     public const string Section = "Crm:AppRole";
 
     /// <summary>The name of the API's connection string, whose user name and password are the role's when it is set.</summary>
-    public const string AppConnectionName = "crm-app";
+    public const string AppConnectionName = "crmapp";
 
     /// <summary>A plain lower-case identifier: the worker splices it into DDL.</summary>
     [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Crm:AppRole:Name must be a plain lower-case identifier.")]

@@ -78,7 +78,7 @@ internal sealed partial class MigrationWorker(
     [LoggerMessage(LogLevel.Information, "Migrations:IdleAfterSuccess is set: idle until stopped (the platform would restart a worker that exits)")]
     private partial void LogIdling();
 
-    [LoggerMessage(LogLevel.Warning, "The application role '{Role}' got no password here (neither ConnectionStrings:crm-app nor Crm:AppRole:Password is set): it was created without LOGIN, or left as it was. Give it one: ALTER ROLE {Role} WITH LOGIN PASSWORD '...'")]
+    [LoggerMessage(LogLevel.Warning, "The application role '{Role}' got no password here (neither ConnectionStrings:crmapp nor Crm:AppRole:Password is set): it was created without LOGIN, or left as it was. Give it one: ALTER ROLE {Role} WITH LOGIN PASSWORD '...'")]
     private partial void LogRoleWithoutPassword(string role);
 
     [LoggerMessage(LogLevel.Critical, "Database migration failed: {Reason}")]

@@ -1,13 +1,14 @@
 // The managed PostgreSQL that CrmToolkit uses in Azure: an Azure Database for PostgreSQL flexible server with
 // password authentication and the database `crm`, in the resource group that `azd up` deploys the app into.
 //
-// Deployed once per azd environment, BEFORE `azd up`, with the Azure CLI (docs/deploy.md, step 3):
+// Deployed once per azd environment by azd's preprovision hook (infra/hooks/preprovision.sh, .ps1), before azd
+// provisions the rest, as the subscription deployment crm-postgres-<env>:
 //   az deployment sub create --name crm-postgres-<env> --location <region> \
-//     --template-file infra/postgres.bicep --parameters environmentName=<env>
+//     --template-file infra/postgres.bicep --parameters @<file with environmentName and administratorLoginPassword>
 //
 // This file is deliberately not infra/main.bicep: azd treats an infra/main.bicep as the whole infrastructure of
 // the project and would then stop generating the Container Apps environment, registry and identity from the
-// Aspire AppHost. The outputs below are what the two secret AppHost parameters `crm` and `crm-app` are made of.
+// Aspire AppHost. The outputs below are what the two secret AppHost parameters `crm` and `crmapp` are made of.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -104,5 +105,5 @@ output POSTGRES_ADMIN_LOGIN string = administratorLogin
 @description('AppHost parameter crm (the owner, for the migration worker) is this followed by ;Password=<administrator password>.')
 output CRM_CONNECTION_STRING_BASE string = '${connectionSettings};Username=${administratorLogin}'
 
-@description('AppHost parameter crm-app (the application role crm_app, for the API) is this followed by ;Password=<a new password for crm_app>. The migration worker creates the role with that password.')
+@description('AppHost parameter crmapp (the application role crm_app, for the API) is this followed by ;Password=<a new password for crm_app>. The migration worker creates the role with that password.')
 output CRM_APP_CONNECTION_STRING_BASE string = '${connectionSettings};Username=crm_app'

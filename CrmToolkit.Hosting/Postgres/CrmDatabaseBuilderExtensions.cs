@@ -17,13 +17,17 @@ public static class CrmDatabaseBuilderExtensions
 {
     public const string ServerName = "postgres";
     public const string DatabaseName = "crm";
-    public const string AppConnectionName = "crm-app";
+    /// <summary>
+    /// The application role's connection string. No <c>-</c> in it: Aspire gives a dashed name to a project twice
+    /// (<c>ConnectionStrings__a-b</c> and <c>__a_b</c>), and azd makes both one Container Apps secret, <c>connectionstrings--a-b</c>.
+    /// </summary>
+    public const string AppConnectionName = "crmapp";
 
     /// <summary>The login role the API connects as; the migration worker creates it.</summary>
     public const string AppRole = "crm_app";
 
     /// <summary>
-    /// Adds the CRM database: the resources <c>crm</c> (the owner's connection string) and <c>crm-app</c> (the
+    /// Adds the CRM database: the resources <c>crm</c> (the owner's connection string) and <c>crmapp</c> (the
     /// application role's), and the server they live on. Throws <see cref="PostgresUnavailableException"/> when no
     /// mode can work here or a <c>Postgres</c> setting cannot.
     /// </summary>

@@ -20,7 +20,7 @@ public sealed class PublishManifestTests
         var resources = await AppHostProgram.PublishManifestAsync();
 
         Assert.DoesNotContain(resources.EnumerateObject(), r => r.Value.GetProperty("type").GetString()!.StartsWith("container", StringComparison.Ordinal));
-        foreach (var name in new[] { "crm", "crm-app" })
+        foreach (var name in new[] { "crm", "crmapp" })
         {
             var parameter = resources.GetProperty(name);
             Assert.Equal("parameter.v0", parameter.GetProperty("type").GetString());
@@ -34,8 +34,8 @@ public sealed class PublishManifestTests
         Assert.False(resources.TryGetProperty("postgres-password", out _));
         Assert.False(resources.TryGetProperty("crm-app-password", out _));
         Assert.Equal("{crm.connectionString}", Env(resources, "migrator", "ConnectionStrings__crm"));
-        Assert.Equal("{crm-app.connectionString}", Env(resources, "migrator", "ConnectionStrings__crm-app"));
-        Assert.Equal("{crm-app.connectionString}", Env(resources, "api", "ConnectionStrings__crm"));
+        Assert.Equal("{crmapp.connectionString}", Env(resources, "migrator", "ConnectionStrings__crmapp"));
+        Assert.Equal("{crmapp.connectionString}", Env(resources, "api", "ConnectionStrings__crm"));
         SecretsOnlyAsSecrets(resources);
     }
 
@@ -95,8 +95,48 @@ public sealed class PublishManifestTests
         Assert.False(postgres.TryGetProperty("bindMounts", out _));
         Assert.True(resources.GetProperty("postgres-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
         Assert.True(resources.GetProperty("crm-app-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
-        Assert.Equal("{crm-app.connectionString}", Env(resources, "api", "ConnectionStrings__crm"));
+        Assert.Equal("{crmapp.connectionString}", Env(resources, "api", "ConnectionStrings__crm"));
         SecretsOnlyAsSecrets(resources);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("--Postgres:PublishAs=container")]
+    public async Task EveryNameStaysDistinctOnceAzdHasNormalisedIt(string arguments)
+    {
+        var resources = await AppHostProgram.PublishManifestAsync(arguments);
+        var secretParameters = Azd.SecretParameters(resources);
+        var collisions = new List<string>();
+
+        // A container app's environment: every variable may be (or become) a secret, whose name is the variable's in
+        // lower case with '-' for '_'. Two variables with one secret name are one secret twice, which Container Apps refuses.
+        foreach (var resource in resources.EnumerateObject())
+        {
+            if (!resource.Value.TryGetProperty("env", out var env))
+            {
+                continue;
+            }
+
+            collisions.AddRange(env.EnumerateObject()
+                .GroupBy(v => Azd.ContainerAppSecretName(v.Name), StringComparer.Ordinal)
+                .Where(g => g.Count() > 1)
+                .Select(g => $"{resource.Name}: {string.Join(", ", g.Select(v =>
+                    $"{v.Name}{(Azd.IsSecret(v.Name, v.Value.GetString() ?? "", secretParameters) ? " (a secret)" : "")}"))} -> {g.Key}"));
+        }
+
+        // The parameters: one Bicep parameter, one AZURE_* variable and one infra.parameters key each.
+        var parameters = resources.EnumerateObject().Where(r => r.Value.GetProperty("type").GetString() == "parameter.v0").Select(r => r.Name).ToList();
+        foreach (var (kind, normalise) in new (string, Func<string, string>)[]
+                 {
+                     ("Bicep parameter", Azd.BicepParameterName),
+                     ("environment variable", Azd.EnvironmentVariable),
+                 })
+        {
+            collisions.AddRange(parameters.GroupBy(normalise, StringComparer.Ordinal).Where(g => g.Count() > 1)
+                .Select(g => $"parameters {string.Join(", ", g)} -> {kind} {g.Key}"));
+        }
+
+        Assert.True(collisions.Count == 0, "azd would give two things one name:" + Environment.NewLine + string.Join(Environment.NewLine, collisions));
     }
 
     [Fact]

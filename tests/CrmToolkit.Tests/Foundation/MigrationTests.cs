@@ -181,7 +181,7 @@ public sealed class MigrationTests(AppFixture app)
                 TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
                 {
                     ["ConnectionStrings__crm"] = ownerConnection.ConnectionString,
-                    ["ConnectionStrings__crm-app"] = appConnection.ConnectionString,
+                    ["ConnectionStrings__crmapp"] = appConnection.ConnectionString,
                 }),
                 TimeSpan.FromSeconds(90));
             Assert.True(exitCode == 0, log);

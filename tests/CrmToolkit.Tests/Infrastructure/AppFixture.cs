@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using CrmToolkit.Hosting.Mail;
+using CrmToolkit.Hosting.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -101,8 +102,8 @@ public sealed class AppFixture : IAsyncLifetime
         ConnectionString = await App.GetConnectionStringAsync("crm", cts.Token)
             ?? throw new InvalidOperationException("The crm database has no connection string.");
         Database = NpgsqlDataSource.Create(ConnectionString);
-        AppConnectionString = await App.GetConnectionStringAsync("crm-app", cts.Token)
-            ?? throw new InvalidOperationException("The crm-app connection string is missing.");
+        AppConnectionString = await App.GetConnectionStringAsync(CrmDatabaseBuilderExtensions.AppConnectionName, cts.Token)
+            ?? throw new InvalidOperationException("The crmapp connection string is missing.");
         await Database.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         MailCatcherAddress = App.GetEndpoint(MailCatcherBuilderExtensions.ResourceName, MailCatcherBuilderExtensions.HttpEndpointName);
         Mail = new MailCatcher(MailCatcherAddress);
