@@ -38,6 +38,10 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.RequestHeaderEncodingSelector = header =>
         string.Equals(header, "Authorization", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.Latin1 : null;
 });
+if (BuildTimeOpenApi.IsGenerating)
+{
+    builder.DescribeOnly(); // the build writes the OpenAPI document: no database, no mail, no background work
+}
 
 var app = builder.Build();
 try
