@@ -27,7 +27,7 @@ builder.Services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOpt
 builder.Services.AddOptions<WorkspaceOptions>().BindConfiguration(WorkspaceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddCrmProblemDetails();
 builder.Services.AddValidation();
-builder.Services.AddOpenApi();
+builder.Services.AddCrmOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json =>
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -38,6 +38,11 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.RequestHeaderEncodingSelector = header =>
         string.Equals(header, "Authorization", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.Latin1 : null;
 });
+
+if (BuildTimeOpenApi.IsGenerating)
+{
+    builder.DescribeOnly(); // the build writes the OpenAPI document: no database, no mail, no background work
+}
 
 var app = builder.Build();
 try
@@ -73,7 +78,7 @@ if (app.Environment.IsDevelopment())
 
 app.MapAccountPages(); // what the mailed links open, unless Mail:LinkBaseUrl names a web app
 
-var api = app.MapGroup("/api");
+var api = app.MapGroup("/api").WithProblemResponses();
 api.MapAuthApi().MapEmailProofApi();
 var me = api.MapMeApi();
 me.MapMyInvitationsApi();

@@ -20,8 +20,8 @@ public static class AuthApi
             .WithTags("Auth")
             .RequireRateLimiting(AuthRateLimiting.PerAddressPolicy);
 
-        group.MapPost("/register", Register).AllowAnonymous();
-        group.MapPost("/login", Login).AllowAnonymous();
+        group.MapPost("/register", Register).AllowAnonymous().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/login", Login).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized);
         group.MapPost("/switch", Switch).RequireAuthorization();
         group.MapPost("/logout", Logout).RequireAuthorization();
 

@@ -26,7 +26,8 @@ public static class InvitationsApi
     {
         var group = workspace.MapGroup("/invitations").WithTags("Invitations").RequireAuthorization(WorkspacePolicies.Admin);
 
-        group.MapPost("/", CreateInvitation).RequireAuthorization(WorkspacePolicies.VerifiedEmail).WithIdempotency();
+        group.MapPost("/", CreateInvitation).RequireAuthorization(WorkspacePolicies.VerifiedEmail).WithIdempotency()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/", ListInvitations);
         group.MapDelete("/{invitationId:guid}", RevokeInvitation);
 
@@ -40,7 +41,7 @@ public static class InvitationsApi
         var group = me.MapGroup("/invitations").WithTags("Invitations").RequireAuthorization(WorkspacePolicies.VerifiedEmail);
 
         group.MapGet("/", MyInvitations);
-        group.MapPost("/{invitationId:guid}/accept", Accept);
+        group.MapPost("/{invitationId:guid}/accept", Accept).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{invitationId:guid}/decline", Decline);
 
         return group;

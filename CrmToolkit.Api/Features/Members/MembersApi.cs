@@ -22,8 +22,9 @@ public static class MembersApi
         var group = workspace.MapGroup("/members").WithTags("Members");
 
         group.MapGet("/", ListMembers);
-        group.MapPatch("/{userId:guid}", ChangeRole).RequireAuthorization(WorkspacePolicies.Admin);
-        group.MapDelete("/{userId:guid}", RemoveMember); // admins, or the member themself: checked below
+        group.MapPatch("/{userId:guid}", ChangeRole).RequireAuthorization(WorkspacePolicies.Admin).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{userId:guid}", RemoveMember) // admins, or the member themself: checked below
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
 
         return group;
     }

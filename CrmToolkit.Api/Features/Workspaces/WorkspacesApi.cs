@@ -15,7 +15,7 @@ public static class WorkspacesApi
     public static RouteGroupBuilder MapWorkspacesApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/workspaces").WithTags("Workspaces").RequireAuthorization();
-        group.MapPost("/", CreateWorkspace);
+        group.MapPost("/", CreateWorkspace).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         var workspace = group.MapGroup($"/{{{WorkspacePolicies.RouteValue}}}").RequireAuthorization(WorkspacePolicies.Member);
         workspace.MapGet("/", GetWorkspace);
