@@ -1,7 +1,9 @@
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using CrmToolkit.Hosting.Postgres;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace CrmToolkit.Tests.Citus;
 
@@ -31,6 +33,39 @@ public sealed class CitusTopologyTests(CitusAppFixture fixture)
             await using var database = await fixture.OpenNodeAsync(node);
             var version = await database.ListAsync("SELECT extversion FROM pg_extension WHERE extname = 'citus'");
             Assert.True(version.Count == 1, $"{node} has no citus extension in crm");
+        }
+    }
+
+    [CitusFact]
+    public async Task TheAppRoleReadsEveryWorkersShardsThroughTheCoordinatorWithItsPassword()
+    {
+        // The role as the migrator makes it (a login with the crm-app-password parameter), made here so that this test
+        // needs no migration: Citus copies it to the workers, and the coordinator's connections to them as crm_app
+        // authenticate with the password from the nodes' pgpass file.
+        var app = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync(CrmDatabaseBuilderExtensions.AppConnectionName));
+        var table = $"citus_reach_{Guid.NewGuid():N}";
+        await using var coordinator = await fixture.OpenNodeAsync(CitusAppFixture.Coordinator);
+        await coordinator.ExecuteAsync($$"""DO $$ BEGIN CREATE ROLE {{app.Username}} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$""");
+        await coordinator.ExecuteAsync($"ALTER ROLE {app.Username} WITH LOGIN PASSWORD '{app.Password!.Replace("'", "''", StringComparison.Ordinal)}'");
+        await coordinator.ExecuteAsync($"CREATE TABLE {table} (workspace_id text PRIMARY KEY)");
+        try
+        {
+            await coordinator.ExecuteAsync($"SELECT create_distributed_table('{table}', 'workspace_id')");
+            await coordinator.ExecuteAsync($"INSERT INTO {table} SELECT 'ws-' || i FROM generate_series(1, 64) i");
+            await coordinator.ExecuteAsync($"GRANT SELECT ON {table} TO {app.Username}");
+            Assert.Equal(CitusAppFixture.WorkerCount, await coordinator.ScalarAsync<long>($"SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = '{table}'::regclass"));
+
+            await using var asApp = NpgsqlDataSource.Create(app.ConnectionString);
+            Assert.Equal(64, await asApp.ScalarAsync<long>($"SELECT count(*) FROM {table}"));
+            foreach (var worker in CitusAppFixture.Workers)
+            {
+                await using var node = await fixture.OpenNodeAsync(worker);
+                Assert.True(await node.ScalarAsync<bool>("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", app.Username!), $"{worker} has no login role {app.Username}");
+            }
+        }
+        finally
+        {
+            await coordinator.ExecuteAsync($"DROP TABLE {table}");
         }
     }
 
@@ -70,7 +105,8 @@ public sealed class CitusTopologyTests(CitusAppFixture fixture)
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var restarted = fixture.Snapshot(worker) is { StartTimeStamp: { } started, State.Text: var state } && started > before && state == KnownResourceStates.Running;
+            var restarted = fixture.Snapshot(worker) is { StartTimeStamp: { } started, State.Text: var state } && started > before && state == KnownResourceStates.Running
+                && await AcceptsConnectionsAsync(worker);
             var expected = CitusAppFixture.Workers.Select(w => $"127.0.0.1:{fixture.Port(w)}").Order().ToList();
             var active = await coordinator.ListAsync("SELECT node_name || ':' || node_port FROM citus_get_active_worker_nodes() ORDER BY node_port");
             var synced = await coordinator.ScalarAsync<bool>("SELECT bool_and(metadatasynced) FROM pg_dist_node");
@@ -107,6 +143,20 @@ public sealed class CitusTopologyTests(CitusAppFixture fixture)
         {
             await using var database = await fixture.OpenNodeAsync(node);
             Assert.Single(await database.ListAsync("SELECT 1 FROM pg_extension WHERE extname = 'citus'"));
+        }
+    }
+
+    // Running means the process started; the server accepts connections a moment later.
+    private async Task<bool> AcceptsConnectionsAsync(string node)
+    {
+        try
+        {
+            await using var database = await fixture.OpenNodeAsync(node);
+            return await database.ScalarAsync<int>("SELECT 1") == 1;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
         }
     }
 
