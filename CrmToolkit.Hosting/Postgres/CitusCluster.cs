@@ -139,7 +139,7 @@ public sealed class CitusCluster
         {
             // Citus copies the moves to every worker's metadata in the background (its maintenance daemon, within
             // seconds); removing a node or setting the coordinator's address refuses a worker whose copy is out of date.
-            await WaitForMetadataSyncAsync(coordinator, cancellationToken);
+            await WaitForMetadataSyncAsync(coordinator, [.. stale.Select(s => s.NodeId)], cancellationToken);
         }
 
         foreach (var node in stale)
@@ -153,8 +153,8 @@ public sealed class CitusCluster
             {
                 throw new InvalidOperationException(
                     $"Citus: the coordinator still has worker group {node.GroupId}, which no worker's data directory claims any more, and " +
-                    $"cannot remove it ({ex.MessageText}). Its shards are gone: press Reset database on '{DatabaseName}', or stop the app " +
-                    "and delete the coordinator's and the workers' data directories.", ex);
+                    $"cannot remove it ({ex.MessageText}): its shards are gone. Stop the app and delete the data directories of the " +
+                    "coordinator and of every worker (Postgres:DataDirectory and its -worker-N siblings) to start over.", ex);
             }
         }
 
@@ -169,10 +169,12 @@ public sealed class CitusCluster
         }
     }
 
-    private static async Task WaitForMetadataSyncAsync(NpgsqlConnection coordinator, CancellationToken cancellationToken)
+    // Of every node but the stale ones, which nobody can reach any more.
+    private static async Task WaitForMetadataSyncAsync(NpgsqlConnection coordinator, int[] stale, CancellationToken cancellationToken)
     {
         var waiting = System.Diagnostics.Stopwatch.StartNew();
-        while (!await ScalarAsync<bool>(coordinator, "SELECT coalesce(bool_and(metadatasynced), true) FROM pg_dist_node WHERE hasmetadata AND isactive", cancellationToken))
+        while (!await ScalarAsync<bool>(coordinator,
+            "SELECT coalesce(bool_and(metadatasynced), true) FROM pg_dist_node WHERE hasmetadata AND isactive AND nodeid <> ALL($1)", cancellationToken, stale))
         {
             if (waiting.Elapsed > CommandTimeout)
             {

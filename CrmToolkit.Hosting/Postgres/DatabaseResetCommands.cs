@@ -99,6 +99,13 @@ public static class DatabaseResetCommands
                 return CommandResults.Failure($"The migrator is {migratorState}; reset once it has finished.");
             }
 
+            // The migrator waits for the coordinator's setup of this start: once that failed, it cannot start until the
+            // app starts again.
+            if (citus is not null && notifications.TryGetCurrentState(database.Name, out var crm) && crm.Snapshot.State?.Text == KnownResourceStates.FailedToStart)
+            {
+                return CommandResults.Failure("The Citus cluster could not be set up at start (the log of the coordinator says why): stop the app, fix that, and start it again.");
+            }
+
             var owner = new NpgsqlConnectionStringBuilder(await database.GetConnectionStringAsync(ct));
             var name = owner.Database;
             if (string.IsNullOrEmpty(name) || SystemDatabases.Contains(name, StringComparer.OrdinalIgnoreCase))

@@ -54,6 +54,11 @@ public sealed class CitusAppFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
+        DeleteDataDirectories();
+    }
+
+    private void DeleteDataDirectories()
+    {
         foreach (var directory in DataDirectories)
         {
             try
@@ -69,6 +74,19 @@ public sealed class CitusAppFixture : IAsyncLifetime
 
     /// <summary>Starts the AppHost on this fixture's data directories and waits until the cluster is set up.</summary>
     public async Task StartAsync()
+    {
+        if (await TryStartAsync() != KnownResourceStates.Running)
+        {
+            var log = await ResourceLog.ReplayAsync(App, Coordinator);
+            Assert.Fail($"The Citus cluster was not set up:\n{string.Join('\n', log.Select(l => l.Text).TakeLast(20))}");
+        }
+    }
+
+    /// <summary>
+    /// Starts the AppHost on this fixture's data directories and waits until the crm database resource is Running (the
+    /// cluster is set up) or FailedToStart (it could not be); returns which.
+    /// </summary>
+    public async Task<string> TryStartAsync()
     {
         using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
@@ -94,7 +112,8 @@ public sealed class CitusAppFixture : IAsyncLifetime
 
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
-        await WaitForClusterAsync(cts.Token);
+        return await App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(
+            CrmDatabaseBuilderExtensions.DatabaseName, [KnownResourceStates.Running, KnownResourceStates.FailedToStart], cts.Token);
     }
 
     /// <summary>
@@ -117,6 +136,14 @@ public sealed class CitusAppFixture : IAsyncLifetime
         Assert.All(DataDirectories, d => Assert.False(File.Exists(Path.Combine(d, "postmaster.pid")), $"The server of {d} did not shut down within {StopTimeout.TotalSeconds:0} s."));
         Assert.All(processes, p => Assert.False(Directory.Exists($"/proc/{p.Pid}"), $"Process {p.Pid} ({p.Command}) outlived the AppHost."));
         return stopping.Elapsed;
+    }
+
+    /// <summary>Stops the AppHost, deletes every node's data directory and starts again: a new, empty cluster.</summary>
+    public async Task StartOverAsync()
+    {
+        await StopAsync();
+        DeleteDataDirectories();
+        await StartAsync();
     }
 
     /// <summary>Waits (up to 3 minutes) until the migrator has finished and the API is healthy.</summary>
@@ -154,18 +181,6 @@ public sealed class CitusAppFixture : IAsyncLifetime
         App.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(resourceName, out var resourceEvent)
             ? resourceEvent.Snapshot
             : throw new InvalidOperationException($"No state for resource '{resourceName}'.");
-
-    // The crm database resource turns Running once the cluster is set up, FailedToStart when it cannot be.
-    private async Task WaitForClusterAsync(CancellationToken cancellationToken)
-    {
-        var crm = await App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(
-            CrmDatabaseBuilderExtensions.DatabaseName, [KnownResourceStates.Running, KnownResourceStates.FailedToStart], cancellationToken);
-        if (crm != KnownResourceStates.Running)
-        {
-            var log = await ResourceLog.ReplayAsync(App, Coordinator);
-            Assert.Fail($"The Citus cluster was not set up:\n{string.Join('\n', log.Select(l => l.Text).TakeLast(20))}");
-        }
-    }
 
     private sealed record ServerProcess(int Pid, bool IsPostmaster, string Command);
 

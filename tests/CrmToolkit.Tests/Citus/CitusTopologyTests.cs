@@ -121,6 +121,36 @@ public sealed class CitusTopologyTests(CitusAppFixture fixture)
     }
 
     [CitusFact]
+    public async Task AWorkerThatLostItsShardsStopsTheSetupWithOneLineAndTheMigratorDoesNotStart()
+    {
+        await using (var coordinator = await fixture.OpenNodeAsync(CitusAppFixture.Coordinator))
+        {
+            await coordinator.ExecuteAsync("CREATE TABLE lost_shards (workspace_id text PRIMARY KEY)");
+            await coordinator.ExecuteAsync("SELECT create_distributed_table('lost_shards', 'workspace_id')");
+        }
+
+        await fixture.StopAsync();
+        Directory.Delete(fixture.DataDirectories.Last(), recursive: true);
+        try
+        {
+            Assert.Equal(KnownResourceStates.FailedToStart, await fixture.TryStartAsync());
+            var log = await ResourceLog.ReplayAsync(fixture.App, CitusAppFixture.Coordinator);
+            Assert.Contains(log, l => l.Text.Contains("which no worker's data directory claims any more", StringComparison.Ordinal));
+            Assert.Null(fixture.Snapshot("migrator").ExitCode);
+
+            // Not mended by a reset: the migrator's wait on this start's setup has failed for good.
+            var reset = await fixture.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(
+                CrmDatabaseBuilderExtensions.DatabaseName, DatabaseResetCommands.ResetCommand);
+            Assert.False(reset.Success);
+            Assert.Contains("could not be set up at start", reset.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.StartOverAsync();
+        }
+    }
+
+    [CitusFact]
     public async Task ResetDatabaseDropsItOnEveryNodeAndSetsTheClusterUpAgain()
     {
         await using (var coordinator = await fixture.OpenNodeAsync(CitusAppFixture.Coordinator))
