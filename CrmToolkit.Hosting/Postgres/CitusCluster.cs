@@ -191,8 +191,8 @@ public sealed class CitusCluster
         public string Placeholder => $"moving-node-{NodeId}.invalid";
     }
 
-    /// <summary>The superuser's connection to <paramref name="database"/> on <paramref name="node"/>: no pool, short timeouts.</summary>
-    public static async Task<NpgsqlConnection> OpenAsync(LocalPostgresServerResource node, string database, CancellationToken cancellationToken)
+    // The superuser's connection: no pool (the setup runs once a start), short timeouts.
+    private static async Task<NpgsqlConnection> OpenAsync(LocalPostgresServerResource node, string database, CancellationToken cancellationToken)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(await node.ConnectionStringExpression.GetValueAsync(cancellationToken))
         {
