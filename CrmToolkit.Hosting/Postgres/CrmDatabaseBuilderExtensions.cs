@@ -11,7 +11,8 @@ namespace CrmToolkit.Hosting.Postgres;
 /// (<c>ConnectionStrings:crm</c>), else a container when a container runtime is really running, else the PostgreSQL
 /// server binaries on this machine; <c>Postgres:Mode</c> forces one. Publish mode (the manifest azd deploys): a managed
 /// server's two connection strings as secret parameters, or with <c>Postgres:PublishAs=container</c> a throw-away
-/// container.
+/// container. <c>Postgres:CitusWorkers</c> &gt; 0 makes the local server a Citus coordinator with that many workers (local
+/// mode only; an existing server is used as it is; a published app never has workers).
 /// </summary>
 public static class CrmDatabaseBuilderExtensions
 {
@@ -53,6 +54,12 @@ public static class CrmDatabaseBuilderExtensions
         {
             var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CrmToolkit.Hosting.Postgres");
             logger.LogInformation("PostgreSQL mode: {Mode} ({Reason})", mode.ToString().ToLowerInvariant(), reason);
+            if (mode == PostgresMode.Existing && options.CitusWorkers > 0)
+            {
+                // The server is the user's own: whether it is a Citus cluster is theirs to decide.
+                logger.LogWarning("Postgres:CitusWorkers ({Workers}) does not apply to an existing server; it is used as it is", options.CitusWorkers);
+            }
+
             return Task.CompletedTask;
         });
 
@@ -92,6 +99,12 @@ public static class CrmDatabaseBuilderExtensions
                 throw new PostgresUnavailableException(
                     "Postgres:Mode is 'existing' but no connection string 'ConnectionStrings:crm' is configured. " +
                     "Set it with: dotnet user-secrets --project CrmToolkit.AppHost set ConnectionStrings:crm \"Host=...;Database=crm;Username=...;Password=...\"");
+            // A Citus cluster of containers (the citusdata/citus image) would need the nodes registered by their network
+            // aliases, the inter-node passwords put into every container and its own health and shutdown handling: code
+            // that cannot be run on the machines this is built and tested on (no container engine). Rather than ship it
+            // untested, container mode refuses workers, and auto mode does not pick it for them.
+            case PostgresMode.Container when options.CitusWorkers > 0:
+                throw new PostgresUnavailableException(CitusNeedsLocalMode(options, "but Postgres:Mode is 'container' (make it local or auto)"));
             case not PostgresMode.Auto:
                 return (options.Mode, "forced by Postgres:Mode");
         }
@@ -99,6 +112,13 @@ public static class CrmDatabaseBuilderExtensions
         if (hasConnectionString)
         {
             return (PostgresMode.Existing, "ConnectionStrings:crm is configured");
+        }
+
+        if (options.CitusWorkers > 0)
+        {
+            return LocalPostgresBinaries.Find(options.BinDirectory) is { } citusBinaries
+                ? (PostgresMode.Local, $"Postgres:CitusWorkers is {options.CitusWorkers}: a Citus cluster from the server binaries in {citusBinaries.BinDirectory}")
+                : throw new PostgresUnavailableException(CitusNeedsLocalMode(options, "none were found (or set Postgres:BinDirectory)"));
         }
 
         if (ContainerRuntime.IsRunning(builder.Configuration, out var runtime))
@@ -117,6 +137,10 @@ public static class CrmDatabaseBuilderExtensions
             "Install one of: the PostgreSQL server (Debian/Ubuntu: 'sudo apt-get install postgresql'; or set Postgres:BinDirectory), " +
             "Docker or Podman (running), or point ConnectionStrings:crm at an existing server.");
     }
+
+    private static string CitusNeedsLocalMode(PostgresOptions options, string why) =>
+        $"Postgres:CitusWorkers is {options.CitusWorkers}, which needs local mode: the PostgreSQL server binaries with the citus " +
+        $"extension (scripts/install-citus.sh), {why}. Or set Postgres:CitusWorkers=0 for one plain PostgreSQL.";
 
     // Aspire's PostgreSQL container. Run mode keeps its data in a volume and adds pgweb; a published one (a preview
     // environment) has neither: its data is meant to go, and an Azure Files volume cannot hold a data directory.

@@ -40,7 +40,7 @@ public static class DatabaseResetCommands
             return;
         }
 
-        var reset = new DatabaseReset(database.Database.Resource, migrator.Resource, api.Resource);
+        var reset = new DatabaseReset(database.Database.Resource, database.Citus, migrator.Resource, api.Resource);
         database.Database
             .WithCommand(ResetCommand, "Reset database", context => reset.ExecuteAsync(context, seed: false), new CommandOptions
             {
@@ -56,7 +56,7 @@ public static class DatabaseResetCommands
             });
     }
 
-    private sealed class DatabaseReset(IResourceWithConnectionString database, ProjectResource migrator, ProjectResource api)
+    private sealed class DatabaseReset(IResourceWithConnectionString database, CitusCluster? citus, ProjectResource migrator, ProjectResource api)
     {
         private static readonly TimeSpan MigrationTimeout = TimeSpan.FromMinutes(2);
         private static readonly TimeSpan ApiTimeout = TimeSpan.FromSeconds(60);
@@ -99,6 +99,13 @@ public static class DatabaseResetCommands
                 return CommandResults.Failure($"The migrator is {migratorState}; reset once it has finished.");
             }
 
+            // The migrator waits for the coordinator's setup of this start: once that failed, it cannot start until the
+            // app starts again.
+            if (citus is not null && notifications.TryGetCurrentState(database.Name, out var crm) && crm.Snapshot.State?.Text == KnownResourceStates.FailedToStart)
+            {
+                return CommandResults.Failure("The Citus cluster could not be set up at start (the log of the coordinator says why): stop the app, fix that, and start it again.");
+            }
+
             var owner = new NpgsqlConnectionStringBuilder(await database.GetConnectionStringAsync(ct));
             var name = owner.Database;
             if (string.IsNullOrEmpty(name) || SystemDatabases.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -107,7 +114,22 @@ public static class DatabaseResetCommands
             }
 
             logger.LogInformation("Reset: dropping database {Database}", name);
-            await DropAsync(owner, name, ct);
+            if (citus is null)
+            {
+                await DropAsync(owner, name, ct);
+            }
+            else
+            {
+                // The database on every node (Citus does not propagate DROP DATABASE by default), and with it the
+                // cluster's metadata; then the cluster is set up again, as at start, for the migrator.
+                foreach (var node in citus.Nodes)
+                {
+                    await DropAsync(new NpgsqlConnectionStringBuilder(await node.ConnectionStringExpression.GetValueAsync(ct)), name, ct);
+                }
+
+                logger.LogInformation("Reset: setting up the Citus cluster again");
+                await citus.EnsureAsync(logger, ct);
+            }
 
             logger.LogInformation("Reset: migrating database {Database} again", name);
             var exitCode = await RunMigratorAsync(context.Services, notifications, ct);

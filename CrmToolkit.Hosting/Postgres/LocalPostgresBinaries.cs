@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace CrmToolkit.Hosting.Postgres;
 
 /// <summary>
@@ -20,6 +22,45 @@ public sealed record LocalPostgresBinaries(string BinDirectory)
     public string InitDb => Program("initdb");
     public string Postgres => Program("postgres");
     public string PgCtl => Program("pg_ctl");
+
+    /// <summary>
+    /// Where these binaries find their extensions (<c>extension/*.control</c>): what <c>pg_config --sharedir</c> in this
+    /// folder says; without pg_config, the first of the usual layouts that holds plpgsql (every server has it). Null when
+    /// neither answers.
+    /// </summary>
+    public string? FindShareDirectory()
+    {
+        var pgConfig = Program("pg_config");
+        if (File.Exists(pgConfig))
+        {
+            using var process = Process.Start(new ProcessStartInfo(pgConfig, ["--sharedir"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var output = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            if (process.ExitCode == 0 && Directory.Exists(output))
+            {
+                return output;
+            }
+        }
+
+        // A source build's <prefix>/share/postgresql or <prefix>/share; Debian's /usr/share/postgresql/<major> beside
+        // /usr/lib/postgresql/<major>/bin.
+        var parent = Path.GetDirectoryName(BinDirectory) ?? BinDirectory;
+        string[] candidates =
+        [
+            Path.Combine(parent, "share", "postgresql"),
+            Path.Combine(parent, "share"),
+            Path.Combine("/usr/share/postgresql", Path.GetFileName(parent)),
+        ];
+        return candidates.FirstOrDefault(dir => File.Exists(Path.Combine(dir, "extension", "plpgsql.control")));
+    }
+
+    /// <summary>Whether the extension <paramref name="name"/> is installed for these binaries (its control file is there).</summary>
+    public bool HasExtension(string name) =>
+        FindShareDirectory() is { } share && File.Exists(Path.Combine(share, "extension", name + ".control"));
 
     /// <summary>
     /// <paramref name="binDirectory"/> when set; else the first PATH entry with <c>postgres</c>; else the newest

@@ -45,7 +45,8 @@ internal sealed record PostgresOptions(
     string? BinDirectory,
     string DataDirectory,
     string? RunAsUser,
-    string? DataVolume)
+    string? DataVolume,
+    int CitusWorkers)
 {
     public static PostgresOptions From(IConfiguration configuration, string appHostDirectory)
     {
@@ -61,7 +62,23 @@ internal sealed record PostgresOptions(
             section["BinDirectory"],
             dataDirectory,
             section["RunAsUser"],
-            section["DataVolume"]);
+            section["DataVolume"],
+            ParseCitusWorkers(section));
+    }
+
+    // 0 (the default) is one plain PostgreSQL; N > 0 a Citus coordinator and N workers (local mode only).
+    private static int ParseCitusWorkers(IConfigurationSection section)
+    {
+        var text = section["CitusWorkers"];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return 0;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var workers)
+            ? workers
+            : throw new PostgresUnavailableException(
+                $"Postgres:CitusWorkers '{text}' is not a whole number of at least 0 (0: one plain PostgreSQL; N: a Citus coordinator and N workers).");
     }
 
     private static T Parse<T>(IConfigurationSection section, string key, T fallback) where T : struct, Enum

@@ -140,6 +140,16 @@ public sealed class PublishManifestTests
     }
 
     [Fact]
+    public async Task CitusWorkersChangeNothingInThePublishedApp()
+    {
+        var plain = await AppHostProgram.PublishManifestAsync();
+        var citus = await AppHostProgram.PublishManifestAsync("--Postgres:CitusWorkers=2");
+
+        // A managed server is whatever azd's infrastructure makes it: no worker is published.
+        Assert.Equal(plain.ToString(), citus.ToString());
+    }
+
+    [Fact]
     public async Task InContainerModeATestAppHostsDatabaseHasAVolumeOfItsOwn()
     {
         // The app models only, never started: no container runtime is needed.
