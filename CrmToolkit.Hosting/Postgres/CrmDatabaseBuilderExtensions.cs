@@ -74,10 +74,15 @@ public static class CrmDatabaseBuilderExtensions
             .WaitForDatabase(database);
 
     /// <summary>Connects as the application role, under row-level security (for the API).</summary>
-    public static IResourceBuilder<ProjectResource> WithAppConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>
+    public static IResourceBuilder<ProjectResource> WithAppConnection(this IResourceBuilder<ProjectResource> builder, CrmDatabase database)
+    {
         builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
             .WithReference(database.AppDatabase, connectionName: DatabaseName)
             .WaitForDatabase(database);
+
+        // On Citus the workspace travels to the workers as SET LOCAL (CrmDataOptions.Citus).
+        return database.Citus is null ? builder : builder.WithEnvironment("Crm__Data__Citus", "true");
+    }
 
     // Until the CRM database accepts connections (a no-op for an existing server).
     private static IResourceBuilder<ProjectResource> WaitForDatabase(this IResourceBuilder<ProjectResource> builder, CrmDatabase database) =>

@@ -136,6 +136,28 @@ namespace CrmToolkit.MigrationWorker.Migrations
                 $$;
                 """);
 
+            // A user's own sessions, in any workspace, are theirs to read and end (logout, switch, accept): crm_end_session
+            // runs as the caller, under these policies. As a definer function it would, on Citus, touch a worker as the
+            // owner in a transaction that the application role also writes in, which Citus refuses.
+            migrationBuilder.Sql("""
+                CREATE POLICY own_sessions_read ON sessions FOR SELECT
+                    USING (user_id = nullif(current_setting('crm.user_id', true), '')::uuid);
+                CREATE POLICY own_sessions_end ON sessions FOR DELETE
+                    USING (user_id = nullif(current_setting('crm.user_id', true), '')::uuid);
+                CREATE OR REPLACE FUNCTION crm_end_session(p_workspace_id text, p_session_id text)
+                RETURNS integer
+                LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public, pg_temp
+                AS $$
+                DECLARE
+                    ended integer;
+                BEGIN
+                    DELETE FROM sessions WHERE sessions.workspace_id = p_workspace_id AND sessions.id = p_session_id;
+                    GET DIAGNOSTICS ended = ROW_COUNT;
+                    RETURN ended;
+                END
+                $$;
+                """);
+
             // Plain PostgreSQL: the member policy on users already says who a context may see, and an SQL function is
             // inlined into the query that calls it, so joining on it costs what joining on users did.
             // Citus: the member policy goes, and the function reads as the owner the members of the current workspace
@@ -226,6 +248,9 @@ namespace CrmToolkit.MigrationWorker.Migrations
         {
             // Back to one node's tables (undistribute_table follows the foreign keys), and the member policy.
             migrationBuilder.Sql("""
+                DROP POLICY own_sessions_read ON sessions;
+                DROP POLICY own_sessions_end ON sessions;
+                ALTER FUNCTION crm_end_session(text, text) SECURITY DEFINER;
                 DROP FUNCTION crm_workspace_users();
                 DO $$
                 BEGIN

@@ -13,8 +13,13 @@ internal static class InvitationRules
     public static bool MayGrant(WorkspaceRole? inviterRole, WorkspaceRole invited) =>
         inviterRole == WorkspaceRole.Owner || (inviterRole == WorkspaceRole.Admin && invited == WorkspaceRole.Member);
 
-    /// <summary>The inviter is still a member of the invitation's workspace with a role that may grant the invited one.</summary>
+    /// <summary>
+    /// The inviter is still a member of the invitation's workspace with a role that may grant the invited one. Written as
+    /// two uncorrelated <c>IN</c> lists of the workspace's owners and admins: Citus cannot join a workspace table with a
+    /// correlated subquery and <c>crm_workspace_users()</c> in one query, and plans these lists on their own.
+    /// </summary>
     public static Expression<Func<Invitation, bool>> InviterMayStillGrant(CrmDbContext db) =>
-        i => db.WorkspaceMembers.Any(m => m.UserId == i.InvitedBy
-            && (m.Role == WorkspaceRole.Owner || (m.Role == WorkspaceRole.Admin && i.Role == WorkspaceRole.Member)));
+        i => db.WorkspaceMembers.Where(m => m.Role == WorkspaceRole.Owner).Select(m => m.UserId).Contains(i.InvitedBy)
+            || (i.Role == WorkspaceRole.Member
+                && db.WorkspaceMembers.Where(m => m.Role == WorkspaceRole.Admin).Select(m => m.UserId).Contains(i.InvitedBy));
 }

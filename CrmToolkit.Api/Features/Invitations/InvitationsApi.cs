@@ -79,8 +79,8 @@ public static class InvitationsApi
                     statusCode: StatusCodes.Status403Forbidden);
             }
 
-            // The users a workspace can see are its members (and the caller), so this reveals nothing about others.
-            if (await db.WorkspaceMembers.AnyAsync(m => db.WorkspaceUsers().Any(u => u.Id == m.UserId && u.Email.ToLower() == CrmDbContext.EmailKey(email)), ct))
+            // The users a workspace can see are its members (the caller is one), so this reveals nothing about others.
+            if (await db.WorkspaceUsers().AnyAsync(u => u.Email.ToLower() == CrmDbContext.EmailKey(email), ct))
             {
                 return TypedResults.Problem(
                     title: "Conflict", detail: "This email belongs to a member of the workspace already.", statusCode: StatusCodes.Status409Conflict);

@@ -8,16 +8,23 @@ namespace CrmToolkit.Tests.Api;
 /// Every route under <c>/api/workspaces/{workspaceId}</c>, as the running app describes its own endpoints
 /// (the OpenAPI document is generated from the endpoint data source), called against another workspace by
 /// every kind of caller: always the same 404, never a 2xx, never a byte of the other workspace.
-/// A route without an entry below fails the test, so new routes cannot skip the matrix.
+/// A route without an entry below fails the test, so new routes cannot skip the matrix. It runs on one PostgreSQL
+/// (<see cref="IsolationMatrixTests"/>) and on a Citus cluster (<c>CitusIsolationMatrixTests</c>).
 /// </summary>
-[Collection(AppCollection.Name)]
-public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
+public abstract class IsolationMatrix(ITestApp app) : IDisposable
 {
     private const string WorkspaceRoutes = "/api/workspaces/{workspaceId}";
 
-    private readonly ApiClient _client = app.NewClient();
+    // Created at first use: a Citus test first waits for its API.
+    private ApiClient? _api;
 
-    public void Dispose() => _client.Dispose();
+    private ApiClient Client => _api ??= app.NewClient();
+
+    public void Dispose()
+    {
+        _api?.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>What to send to each workspace route, given the victim workspace.</summary>
     private static readonly Dictionary<string, Func<Victim, (string Path, object? Body)>> Matrix = new()
@@ -43,8 +50,7 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         public string Path(string suffix) => $"/api/workspaces/{Owner.WorkspaceId}{suffix}";
     }
 
-    [Fact]
-    public async Task EveryWorkspaceRouteHasAMatrixEntry()
+    protected async Task EveryWorkspaceRouteHasAMatrixEntryAsync()
     {
         var routes = await WorkspaceRoutesFromTheAppAsync();
 
@@ -53,25 +59,24 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         Assert.Empty(Matrix.Keys.Except(routes)); // no stale entries either
     }
 
-    [Fact]
-    public async Task NoCallerReachesAnotherWorkspaceThroughAnyRoute()
+    protected async Task NoCallerReachesAnotherWorkspaceThroughAnyRouteAsync()
     {
         var routes = await WorkspaceRoutesFromTheAppAsync();
 
         // The callers' own workspace A, with an owner, an admin and a member.
-        var ownerA = await _client.RegisterAsync();
-        var admin = await _client.RegisterAsync();
-        var member = await _client.RegisterAsync();
-        var adminToken = await _client.AddMemberAsync(ownerA, admin, "admin");
-        var memberToken = await _client.AddMemberAsync(ownerA, member, "member");
-        var outsider = await _client.RegisterAsync();
+        var ownerA = await Client.RegisterAsync();
+        var admin = await Client.RegisterAsync();
+        var member = await Client.RegisterAsync();
+        var adminToken = await Client.AddMemberAsync(ownerA, admin, "admin");
+        var memberToken = await Client.AddMemberAsync(ownerA, member, "member");
+        var outsider = await Client.RegisterAsync();
 
         // The victim workspace T. Its second owner is also in A, and calls with their session of A.
         var name = $"Victim {Guid.NewGuid():N}";
-        var victimOwner = await _client.RegisterAsync(workspaceName: name);
-        var coOwner = await _client.RegisterAsync();
-        await _client.AddMemberAsync(victimOwner, coOwner, "owner");
-        var coOwnerInA = await _client.AddMemberAsync(ownerA, coOwner, "admin");
+        var victimOwner = await Client.RegisterAsync(workspaceName: name);
+        var coOwner = await Client.RegisterAsync();
+        await Client.AddMemberAsync(victimOwner, coOwner, "owner");
+        var coOwnerInA = await Client.AddMemberAsync(ownerA, coOwner, "admin");
 
         var callers = new Dictionary<string, string>
         {
@@ -81,9 +86,9 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
             ["outsider"] = outsider.Token,
             ["owner of T with a session of A"] = coOwnerInA,
         };
-        var contact = await (await _client.PostAsync($"/api/workspaces/{victimOwner.WorkspaceId}/contacts", new { firstName = name }, victimOwner.Token))
+        var contact = await (await Client.PostAsync($"/api/workspaces/{victimOwner.WorkspaceId}/contacts", new { firstName = name }, victimOwner.Token))
             .ReadJsonAsync(HttpStatusCode.Created);
-        var invitation = await _client.InviteAsync(victimOwner, $"invitee-{Guid.NewGuid():N}@example.com", "member");
+        var invitation = await Client.InviteAsync(victimOwner, $"invitee-{Guid.NewGuid():N}@example.com", "member");
         var victim = new Victim(victimOwner, outsider, name, contact.GetProperty("id").GetGuid(), invitation);
         var before = await VictimStateAsync(victimOwner.WorkspaceId);
 
@@ -93,7 +98,7 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
             var (path, body) = Matrix[route](victim);
             foreach (var (caller, token) in callers)
             {
-                var response = await _client.SendAsync(method, path, body, token);
+                var response = await Client.SendAsync(method, path, body, token);
                 var text = await response.Content.ReadAsStringAsync();
 
                 Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{route} as {caller}: {(int)response.StatusCode} {text}");
@@ -106,21 +111,20 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
         Assert.Equal(before, await VictimStateAsync(victimOwner.WorkspaceId));
     }
 
-    [Fact]
-    public async Task AMalformedWorkspaceIdIsTheSameNotFound()
+    protected async Task AMalformedWorkspaceIdIsTheSameNotFoundAsync()
     {
-        var user = await _client.RegisterAsync();
+        var user = await Client.RegisterAsync();
 
         foreach (var id in new[] { "short", "abcdefghijklmnopqrstu", "%D9%A1%D9%A2%D9%A3%D9%A4%D9%A5%D9%A6%D9%A7%D9%A8%D9%A9%D9%A0", "zzzzzzzzzzzzzzz" })
         {
-            await (await _client.GetAsync($"/api/workspaces/{id}", user.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
-            await (await _client.GetAsync($"/api/workspaces/{id}/members", user.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
+            await (await Client.GetAsync($"/api/workspaces/{id}", user.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
+            await (await Client.GetAsync($"/api/workspaces/{id}/members", user.Token)).ReadProblemAsync(HttpStatusCode.NotFound);
         }
     }
 
     private async Task<List<string>> WorkspaceRoutesFromTheAppAsync()
     {
-        var document = await (await _client.GetAsync("/openapi/v1.json")).ReadJsonAsync(HttpStatusCode.OK);
+        var document = await (await Client.GetAsync("/openapi/v1.json")).ReadJsonAsync(HttpStatusCode.OK);
         return document.GetProperty("paths").EnumerateObject()
             .Where(path => path.Name.StartsWith(WorkspaceRoutes, StringComparison.Ordinal))
             .SelectMany(path => path.Value.EnumerateObject()
@@ -142,4 +146,17 @@ public sealed class IsolationMatrixTests(AppFixture app) : IDisposable
             SELECT 'invitation ' || id || ' ' || email || ' ' || status FROM invitations WHERE workspace_id = $1
             ORDER BY 1
             """, workspaceId));
+}
+
+[Collection(AppCollection.Name)]
+public sealed class IsolationMatrixTests(AppFixture app) : IsolationMatrix(app)
+{
+    [Fact]
+    public Task EveryWorkspaceRouteHasAMatrixEntry() => EveryWorkspaceRouteHasAMatrixEntryAsync();
+
+    [Fact]
+    public Task NoCallerReachesAnotherWorkspaceThroughAnyRoute() => NoCallerReachesAnotherWorkspaceThroughAnyRouteAsync();
+
+    [Fact]
+    public Task AMalformedWorkspaceIdIsTheSameNotFound() => AMalformedWorkspaceIdIsTheSameNotFoundAsync();
 }

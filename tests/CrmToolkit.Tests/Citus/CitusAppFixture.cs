@@ -16,7 +16,7 @@ namespace CrmToolkit.Tests.Citus;
 /// registered); <see cref="WaitForApiAsync"/> waits for the migrator and the API, for the tests that use them. Without
 /// the citus extension it starts nothing: every test here is a <see cref="CitusFactAttribute"/> and is skipped.
 /// </summary>
-public sealed class CitusAppFixture : IAsyncLifetime
+public sealed class CitusAppFixture : IAsyncLifetime, ITestApp
 {
     public const int WorkerCount = 2;
 
@@ -39,6 +39,15 @@ public sealed class CitusAppFixture : IAsyncLifetime
     /// <summary>The API's base address, once <see cref="WaitForApiAsync"/> returned.</summary>
     public Uri ApiAddress { get; private set; } = null!;
 
+    /// <summary>Owner connections to the coordinator's CRM database, once <see cref="WaitForApiAsync"/> returned.</summary>
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    /// <summary>The API's connection string (the application role), once <see cref="WaitForApiAsync"/> returned.</summary>
+    public string AppConnectionString { get; private set; } = null!;
+
+    /// <summary>A client of the API (its own loopback address), once <see cref="WaitForApiAsync"/> returned.</summary>
+    public ApiClient NewClient() => new(ApiAddress, owner: Database);
+
     public async Task InitializeAsync()
     {
         if (CitusFactAttribute.IsInstalled)
@@ -49,6 +58,11 @@ public sealed class CitusAppFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+
         if (App is not null)
         {
             await App.DisposeAsync();
@@ -160,6 +174,13 @@ public sealed class CitusAppFixture : IAsyncLifetime
 
         await notifications.WaitForResourceHealthyAsync("api", cts.Token);
         ApiAddress = App.GetEndpoint("api", "http");
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+
+        Database = NpgsqlDataSource.Create((await App.GetConnectionStringAsync(CrmDatabaseBuilderExtensions.DatabaseName, cts.Token))!);
+        AppConnectionString = (await App.GetConnectionStringAsync(CrmDatabaseBuilderExtensions.AppConnectionName, cts.Token))!;
     }
 
     /// <summary>The superuser's connections to the CRM database on <paramref name="node"/>; dispose after use.</summary>

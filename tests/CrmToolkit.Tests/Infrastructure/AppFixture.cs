@@ -13,7 +13,7 @@ namespace CrmToolkit.Tests.Infrastructure;
 /// directory, and waits until the migration worker has finished and the API is healthy (which waits for the mail
 /// catcher).
 /// </summary>
-public sealed class AppFixture : IAsyncLifetime
+public sealed class AppFixture : IAsyncLifetime, ITestApp
 {
     private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
 
