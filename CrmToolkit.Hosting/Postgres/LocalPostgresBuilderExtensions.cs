@@ -47,7 +47,7 @@ internal static class LocalPostgresBuilderExtensions
             logger.LogInformation("PostgreSQL mode: local, binaries {BinDirectory}, data {DataDirectory}, running as {User}",
                 binaries.BinDirectory, options.DataDirectory, runner.Name);
             var secret = await password.Resource.GetValueAsync(ct) ?? throw new InvalidOperationException("The postgres-password parameter has no value.");
-            await LocalPostgresDataDirectory.PrepareAsync(binaries, options.DataDirectory, runner, secret, logger, ct);
+            await LocalPostgresStartup.PrepareAsync(e, binaries, options.DataDirectory, runner, secret, logger, ct);
         });
 
         var database = new LocalPostgresDatabaseResource(databaseName, databaseName, server);
