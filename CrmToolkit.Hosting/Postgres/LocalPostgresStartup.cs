@@ -20,8 +20,8 @@ internal static class LocalPostgresStartup
     /// <summary>How long a previous server of the data directory may take to exit.</summary>
     public static readonly TimeSpan PreviousServerTimeout = TimeSpan.FromSeconds(30);
 
-    // Aspire's orchestrator (DCP) runs each executable as its own child: a server whose parent it is belongs to an
-    // AppHost, which stops it (SIGTERM, SIGKILL a few seconds later) when that AppHost stops.
+    // Aspire's orchestrator (DCP) runs each executable as its own child: a server it runs belongs to an AppHost, which
+    // stops it (SIGTERM, SIGKILL a few seconds later) when that AppHost stops.
     private const string OrchestratorProcessName = "dcp";
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
@@ -264,11 +264,33 @@ internal static class LocalPostgresStartup
                 return true; // cannot tell: wait, as for one that is on its way out
             }
 
-            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+            // A few generations up: between the orchestrator and the server there may be a wrapper (setpriv execs, a shell
+            // does not).
+            var ancestor = pid;
+            for (var generation = 0; generation < 3; generation++)
+            {
+                if (Parent(ancestor) is not { } parent || parent <= 1)
+                {
+                    return false;
+                }
+
+                if (ReadProc(parent, "comm")?.Trim() == OrchestratorProcessName)
+                {
+                    return true;
+                }
+
+                ancestor = parent;
+            }
+
+            return false;
+        }
+
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+        private static int? Parent(int pid)
+        {
             var stat = ReadProc(pid, "stat");
             var fields = stat?[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return fields is [_, var ppid, ..] && int.TryParse(ppid, out var parent)
-                && ReadProc(parent, "comm")?.Trim() == OrchestratorProcessName;
+            return fields is [_, var ppid, ..] && int.TryParse(ppid, out var parent) ? parent : null;
         }
 
         private static string? ReadProc(int pid, string file)
