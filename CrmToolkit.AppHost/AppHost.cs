@@ -77,4 +77,5 @@ else
 builder.AddDatabaseResetCommands(crm, migrator, api);
 
 builder.Build().Run();
-return 0;
+// Not 0 when the app stopped itself because PostgreSQL could not start (it said why on stderr).
+return Environment.ExitCode;

@@ -98,7 +98,7 @@ internal static class LocalPostgresBuilderExtensions
             logger.LogInformation("PostgreSQL mode: local, binaries {BinDirectory}, data {DataDirectory}, running as {User}",
                 binaries.BinDirectory, dataDirectory, runner.Name);
             var secret = await password.Resource.GetValueAsync(ct) ?? throw new InvalidOperationException("The postgres-password parameter has no value.");
-            await LocalPostgresDataDirectory.PrepareAsync(binaries, dataDirectory, runner, secret, logger, ct);
+            await LocalPostgresStartup.PrepareAsync(e, binaries, dataDirectory, runner, secret, logger, ct);
         });
 
         return serverBuilder;

@@ -41,6 +41,21 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>initdb, start, and migrate with the worker (exit code 0 or the test fails with its output).</summary>
     public static async Task<PostgresServer> StartMigratedAsync()
     {
+        var server = await StartEmptyAsync();
+        var (exitCode, output) = await TestProcess.RunAsync(
+            TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
+            {
+                ["ConnectionStrings__crm"] = server.OwnerConnectionString,
+                ["Crm__AppRole__Password"] = AppPassword,
+            }),
+            TimeSpan.FromSeconds(90));
+        Assert.True(exitCode == 0, $"The migration worker exited {exitCode}:\n{output}");
+        return server;
+    }
+
+    /// <summary>initdb and start, as a developer starts a server by hand (pg_ctl): no crm database yet.</summary>
+    public static async Task<PostgresServer> StartEmptyAsync()
+    {
         var binaries = LocalPostgresBinaries.FromEnvironment();
         var user = OsUser.FromEnvironment();
         var directory = Path.Combine(Path.GetTempPath(), "crmtoolkit-tests", $"pg-{Guid.NewGuid():N}");
@@ -54,19 +69,10 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         await server.StartAsync();
-
-        var (exitCode, output) = await TestProcess.RunAsync(
-            TestProcess.Dotnet(BuildOutput.Dll<Projects.CrmToolkit_MigrationWorker>(), [], new Dictionary<string, string>
-            {
-                ["ConnectionStrings__crm"] = server.OwnerConnectionString,
-                ["Crm__AppRole__Password"] = AppPassword,
-            }),
-            TimeSpan.FromSeconds(90));
-        Assert.True(exitCode == 0, $"The migration worker exited {exitCode}:\n{output}");
         return server;
     }
 
-    private string DataDirectory => Path.Combine(_directory, "data");
+    public string DataDirectory => Path.Combine(_directory, "data");
 
     /// <summary>Starts the server and waits until it accepts connections.</summary>
     public Task StartAsync() => RunAsServerUserAsync(_binaries.PgCtl, "start", "-w", "-t", "60", "-D", DataDirectory,

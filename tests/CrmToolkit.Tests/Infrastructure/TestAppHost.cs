@@ -1,5 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using CrmToolkit.Hosting.Mail;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CrmToolkit.Tests.Infrastructure;
@@ -20,6 +22,31 @@ internal static class TestAppHost
         ["--ConnectionStrings:crm=", $"--Postgres:DataDirectory={dataDirectory}", $"--Postgres:DataVolume={DataVolume(dataDirectory)}"];
 
     public static string DataVolume(string dataDirectory) => $"crmtoolkit-tests-{Path.GetFileName(dataDirectory)}";
+
+    /// <summary>
+    /// A test AppHost of its own on <paramref name="dataDirectory"/>, as <see cref="AppFixture"/> builds its own: no dashboard,
+    /// no OTLP exporters that retry on shutdown, and the API and the mail catcher on free ports instead of their fixed ones.
+    /// </summary>
+    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
+            IsolatedArguments(dataDirectory), (options, _) => options.DisableDashboard = true, cancellationToken);
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
+        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
+        builder.CreateResourceBuilder(api).WithEndpoint("http", endpoint =>
+        {
+            endpoint.IsProxied = false;
+            endpoint.Port = null;
+            endpoint.TargetPort = null;
+        });
+        var mail = builder.Resources.OfType<IResourceWithEndpoints>().Single(r => r.Name == MailCatcherBuilderExtensions.ResourceName);
+        builder.CreateResourceBuilder(mail).WithEndpoint(MailCatcherBuilderExtensions.HttpEndpointName, endpoint => endpoint.Port = null);
+        return builder;
+    }
 
     /// <summary>Starts the built app and waits until the migration worker has finished and the API is healthy.</summary>
     public static async Task StartAsync(DistributedApplication app, CancellationToken cancellationToken)
