@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using CrmToolkit.Hosting.Mail;
 using CrmToolkit.Hosting.Postgres;
 using CrmToolkit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -103,27 +102,8 @@ public sealed class CitusAppFixture : IAsyncLifetime, ITestApp
     public async Task<string> TryStartAsync()
     {
         using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
-            [.. TestAppHost.IsolatedArguments(_dataDirectory), "--Postgres:Mode=local", $"--Postgres:CitusWorkers={WorkerCount}"],
-            (options, _) => options.DisableDashboard = true,
-            cts.Token);
-
-        // As in AppFixture: no OTLP exporter retrying on shutdown, and no fixed port a running app may hold.
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
-        {
-            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        }
-
-        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
-        builder.CreateResourceBuilder(api).WithEndpoint("http", endpoint =>
-        {
-            endpoint.IsProxied = false;
-            endpoint.Port = null;
-            endpoint.TargetPort = null;
-        });
-        var mail = builder.Resources.OfType<IResourceWithEndpoints>().Single(r => r.Name == MailCatcherBuilderExtensions.ResourceName);
-        builder.CreateResourceBuilder(mail).WithEndpoint(MailCatcherBuilderExtensions.HttpEndpointName, endpoint => endpoint.Port = null);
-
+        var builder = await TestAppHost.CreateBuilderAsync(
+            _dataDirectory, cts.Token, "--Postgres:Mode=local", $"--Postgres:CitusWorkers={WorkerCount}");
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         return await App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(

@@ -56,6 +56,12 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         return await action(connection);
     }
 
+    private static async Task SetUserAsync(NpgsqlConnection connection, Guid userId)
+    {
+        await using var set = new NpgsqlCommand("SELECT set_config('crm.user_id', $1, false)", connection) { Parameters = { new() { Value = userId.ToString() } } };
+        await set.ExecuteNonQueryAsync();
+    }
+
     private static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params object[] args)
     {
         await using var command = new NpgsqlCommand(sql, connection);
@@ -223,6 +229,11 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
             Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM crm_my_workspaces($1, $2) WHERE workspace_id = $1", a, sessionId));
             Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_my_workspaces($1, $2)", a, "no-such-session"));
             Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", "otherWorkspace1", sessionId));
+            // It runs as the caller: only the session's own user ends it, from whichever workspace.
+            Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
+            await SetUserAsync(connection, Guid.NewGuid());
+            Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
+            await SetUserAsync(connection, userA);
             Assert.Equal(1L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
             Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1, $2)", a, sessionId));
             return 0;

@@ -27,10 +27,11 @@ internal static class TestAppHost
     /// A test AppHost of its own on <paramref name="dataDirectory"/>, as <see cref="AppFixture"/> builds its own: no dashboard,
     /// no OTLP exporters that retry on shutdown, and the API and the mail catcher on free ports instead of their fixed ones.
     /// </summary>
-    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataDirectory, CancellationToken cancellationToken)
+    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(
+        string dataDirectory, CancellationToken cancellationToken, params string[] arguments)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
-            IsolatedArguments(dataDirectory), (options, _) => options.DisableDashboard = true, cancellationToken);
+            [.. IsolatedArguments(dataDirectory), .. arguments], (options, _) => options.DisableDashboard = true, cancellationToken);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
