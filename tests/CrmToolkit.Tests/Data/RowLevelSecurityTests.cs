@@ -216,6 +216,27 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACommandThatFailsInsideItsOwnBeginLeavesNoOpenTransactionInThePool()
+    {
+        // What the Citus interceptor relies on: BEGIN; ...; COMMIT in one batch that fails half-way leaves the block
+        // aborted, and Npgsql rolls it back when the connection returns to its pool (one connection here, so the next
+        // lease is the same one).
+        var single = new NpgsqlConnectionStringBuilder(app.AppConnectionString) { MaxPoolSize = 1 };
+        await using var pool = NpgsqlDataSource.Create(single.ConnectionString);
+        await using (var connection = await pool.OpenConnectionAsync())
+        {
+            await using var failing = new NpgsqlCommand("BEGIN; SET LOCAL crm.workspace_id = 'x'; SELECT 1 / 0; COMMIT;", connection);
+            await Assert.ThrowsAsync<PostgresException>(() => failing.ExecuteNonQueryAsync());
+        }
+
+        await using (var connection = await pool.OpenConnectionAsync())
+        {
+            // In the aborted block this would fail (25P02), and the setting would still be 'x'.
+            Assert.Equal(0L, await CountAsync(connection, "SELECT coalesce(length(current_setting('crm.workspace_id', true)), 0)"));
+        }
+    }
+
+    [Fact]
     public async Task TheCrossWorkspaceFunctionsServeTheApplicationRole()
     {
         var (a, _, userA, _) = await TwoWorkspacesAsync();
