@@ -57,6 +57,8 @@ public static class WorkspaceRowLevelSecurity
                     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
                         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '{table}'::regclass) THEN
                             PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                            -- One connection per worker: the migration's transaction may already have used the reference tables.
+                            PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
                             PERFORM create_distributed_table('{table}', 'workspace_id', colocate_with => 'workspaces');
                         END IF;
                     END IF;

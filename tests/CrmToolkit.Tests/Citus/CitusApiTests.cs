@@ -1,6 +1,10 @@
 using System.Net;
+using CrmToolkit.Data.Schema;
 using CrmToolkit.Tests.Api;
 using CrmToolkit.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Npgsql;
 
 namespace CrmToolkit.Tests.Citus;
@@ -38,6 +42,45 @@ public sealed class CitusApiTests(CitusAppFixture cluster) : IDisposable
             "SELECT DISTINCT nodeport::text FROM citus_shards WHERE table_name = 'contacts'::regclass ORDER BY 1");
         Assert.Equal(CitusAppFixture.WorkerCount, workers.Count);
         Assert.Equal(workers, shardNodes);
+    }
+
+    [CitusFact]
+    public async Task APackageTableIsDistributedByTheCallThatIsolatesIt()
+    {
+        await cluster.WaitForApiAsync();
+        var model = new ModelBuilder();
+        model.Entity("Deal", deal =>
+        {
+            deal.Property<string>("WorkspaceId");
+            deal.HasNoKey();
+            deal.ToTable("citus_probe_deals");
+            deal.HasAnnotation(WorkspaceRowLevelSecurity.Annotation, true);
+        });
+        var migration = new MigrationBuilder("Npgsql.EntityFrameworkCore.PostgreSQL");
+        migration.ApplyWorkspaceIsolation(model.FinalizeModel());
+
+        var isolate = string.Join('\n', migration.Operations.OfType<SqlOperation>().Select(o => o.Sql));
+        try
+        {
+            // As a package's migration runs: the table created and isolated in one transaction. Then once more, as a later
+            // migration's call meets a table already distributed.
+            await cluster.Database.ExecuteAsync($"""
+                CREATE TABLE citus_probe_deals (
+                    workspace_id varchar(20) NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE, id uuid NOT NULL, PRIMARY KEY (workspace_id, id));
+                {isolate}
+                """);
+            await cluster.Database.ExecuteAsync(isolate);
+
+            Assert.Equal(["h true"], await cluster.Database.ListAsync("""
+                SELECT partmethod::text || ' ' || (colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'workspaces'::regclass))
+                  FROM pg_dist_partition WHERE logicalrelid = 'citus_probe_deals'::regclass
+                """));
+            Assert.Equal(["workspace_isolation"], await cluster.Database.ListAsync("SELECT policyname FROM pg_policies WHERE tablename = 'citus_probe_deals'"));
+        }
+        finally
+        {
+            await cluster.Database.ExecuteAsync("DROP TABLE IF EXISTS citus_probe_deals");
+        }
     }
 
     [CitusFact]
