@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -7,9 +6,10 @@ namespace CrmToolkit.Data;
 
 /// <summary>
 /// On Citus, the workspace and user of every transaction a bound <see cref="CrmDbContext"/> starts, sent as its first
-/// statements (<c>SET LOCAL</c>, which Citus passes on to the workers). SaveChanges always runs in such a transaction:
-/// the Npgsql provider checks each statement of its batch by position, so settings cannot go ahead of them in the batch
-/// as they do for queries (<see cref="RowLevelSecurityInterceptor"/>). That costs a write one more round trip on Citus.
+/// statements (<c>SET LOCAL</c>, which Citus passes on to the workers): they hold for every command of it. SaveChanges
+/// always runs in such a transaction: the Npgsql provider checks each statement of its batch by position, so settings
+/// cannot go ahead of them in the batch as they do for a command alone (<see cref="RowLevelSecurityInterceptor"/>). That
+/// costs a write one more round trip on Citus.
 /// </summary>
 internal sealed class CitusTransactionSettings : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
@@ -28,7 +28,7 @@ internal sealed class CitusTransactionSettings : ISaveChangesInterceptor, IDbTra
 
     public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        if (IsBound(eventData.Context, out var context))
+        if (eventData.Context is CrmDbContext { IsBound: true } context)
         {
             using var command = Settings(connection, context, result);
             command.ExecuteNonQuery();
@@ -40,19 +40,13 @@ internal sealed class CitusTransactionSettings : ISaveChangesInterceptor, IDbTra
     public async ValueTask<DbTransaction> TransactionStartedAsync(
         DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        if (IsBound(eventData.Context, out var context))
+        if (eventData.Context is CrmDbContext { IsBound: true } context)
         {
             await using var command = Settings(connection, context, result);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return result;
-    }
-
-    private static bool IsBound(DbContext? candidate, [NotNullWhen(true)] out CrmDbContext? context)
-    {
-        context = candidate as CrmDbContext;
-        return context is not null && (context.CurrentWorkspaceId is not null || context.CurrentUserId is not null);
     }
 
     private static void AlwaysInTransaction(DbContext? context)

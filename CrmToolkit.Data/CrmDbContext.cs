@@ -53,6 +53,9 @@ public class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(op
     /// <summary>The user this context acts for, or <c>null</c> (then <see cref="WorkspaceUsers"/> shows only the workspace's members).</summary>
     public Guid? CurrentUserId { get; internal set; }
 
+    /// <summary>Whether this context sends a workspace or a user to row-level security (<see cref="RowLevelSecurityInterceptor"/>).</summary>
+    internal bool IsBound => CurrentWorkspaceId is not null || CurrentUserId is not null;
+
     /// <summary>
     /// The users this context may see: the members of its workspace, and its own user. Join on it to show who did what;
     /// <see cref="Users"/> shows a context only its own user on Citus, whose row-level security cannot look at members.

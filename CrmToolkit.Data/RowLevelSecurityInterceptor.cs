@@ -16,12 +16,12 @@ namespace CrmToolkit.Data;
 /// <remarks>
 /// <para>
 /// On Citus (<see cref="CrmDataOptions.Citus"/>) the settings must reach the workers' backends too, and Citus passes on
-/// only <c>SET LOCAL</c> commands of an explicit transaction block. So the batch is <c>BEGIN; SET LOCAL ...; SET LOCAL
-/// ...; command; COMMIT</c>, or just the <c>SET LOCAL</c>s inside a caller's transaction: still one round trip. <c>SET</c>
+/// only <c>SET LOCAL</c> commands of an explicit transaction block. So a command outside a transaction is sent as
+/// <c>BEGIN; SET LOCAL ...; SET LOCAL ...; command; COMMIT</c>: still one round trip. <c>SET</c>
 /// takes no parameters, so the values are written into the text; both are safe there by construction (a
 /// <see cref="WorkspaceId"/> is ASCII letters and digits, a user id a <see cref="Guid"/>). A failed command leaves the
-/// block aborted, and Npgsql rolls it back when the connection goes back to its pool. SaveChanges is the exception:
-/// <see cref="CitusTransactionSettings"/> runs it in a transaction and sends the settings as the transaction starts.
+/// block aborted, and Npgsql rolls it back when the connection goes back to its pool. A transaction gets the settings
+/// once, as it starts (<see cref="CitusTransactionSettings"/>), and SaveChanges always runs in one.
 /// </para>
 /// <para>
 /// A command bound to nothing is sent as it is, so the settings read as empty and every workspace table as empty.
@@ -111,21 +111,17 @@ public sealed class RowLevelSecurityInterceptor(bool citus) : DbCommandIntercept
 
     private bool Prepend(DbCommand command, CommandEventData eventData)
     {
-        if (eventData.Context is not CrmDbContext context || (context.CurrentWorkspaceId is null && context.CurrentUserId is null)
-            || command.CommandType != CommandType.Text)
+        if (eventData.Context is not CrmDbContext { IsBound: true } context || command.CommandType != CommandType.Text)
         {
             return false;
         }
 
         if (citus)
         {
-            // A SaveChanges batch runs in the transaction whose start sent the settings (CitusTransactionSettings): EF
-            // reads each of its statements' row counts by position, which statements ahead of them would shift.
-            if (eventData.CommandSource != CommandSource.SaveChanges)
+            // In a transaction, its start sent the settings (CitusTransactionSettings); alone, the command gets its own.
+            if (command.Transaction is null)
             {
-                command.CommandText = command.Transaction is null
-                    ? $"BEGIN;\n{CitusSettings(context)}{command.CommandText.TrimEnd().TrimEnd(';')};\nCOMMIT;"
-                    : CitusSettings(context) + command.CommandText;
+                command.CommandText = $"BEGIN;\n{CitusSettings(context)}{command.CommandText.TrimEnd().TrimEnd(';')};\nCOMMIT;";
             }
 
             // SET and BEGIN return no rows, so the command's results are the reader's first.
