@@ -39,12 +39,7 @@ public static class WorkspaceRowLevelSecurity
     public static void ApplyWorkspaceIsolation(this MigrationBuilder migrationBuilder, IModel? targetModel)
     {
         ArgumentNullException.ThrowIfNull(targetModel);
-        var tables = targetModel.GetEntityTypes()
-            .Where(e => e.FindAnnotation(Annotation)?.Value is true)
-            .Select(e => e.GetTableName() ?? throw new InvalidOperationException($"{e.DisplayName()} has no table."))
-            .Distinct()
-            .Order(StringComparer.Ordinal);
-        foreach (var table in tables)
+        foreach (var table in WorkspaceTables(targetModel))
         {
             migrationBuilder.Sql($"""
                 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
@@ -67,4 +62,12 @@ public static class WorkspaceRowLevelSecurity
                 """);
         }
     }
+
+    /// <summary>The tables of the entities of <paramref name="model"/> that carry <see cref="Annotation"/>, in ordinal order.</summary>
+    public static IEnumerable<string> WorkspaceTables(IModel model) =>
+        model.GetEntityTypes()
+            .Where(e => e.FindAnnotation(Annotation)?.Value is true)
+            .Select(e => e.GetTableName() ?? throw new InvalidOperationException($"{e.DisplayName()} has no table."))
+            .Distinct()
+            .Order(StringComparer.Ordinal);
 }

@@ -1,5 +1,4 @@
 using CrmToolkit.Data.Schema;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -19,12 +18,7 @@ namespace CrmToolkit.MigrationWorker.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             // The workspace tables of this migration's model: those that carry the isolation marker.
-            var workspaceTables = TargetModel.GetEntityTypes()
-                .Where(e => e.FindAnnotation(WorkspaceRowLevelSecurity.Annotation)?.Value is true)
-                .Select(e => e.GetTableName())
-                .Distinct()
-                .Order(StringComparer.Ordinal)
-                .Select(t => $"'{t}'");
+            var workspaceTables = WorkspaceRowLevelSecurity.WorkspaceTables(TargetModel).Select(t => $"'{t}'");
 
             // The functions keyed on a session that then look across workspaces find the session's user first, and then
             // that user's rows: one join of a workspace's session with every workspace's rows would make Citus repartition.
