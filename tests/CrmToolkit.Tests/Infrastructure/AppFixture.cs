@@ -51,20 +51,8 @@ public sealed class AppFixture : IAsyncLifetime, ITestApp
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
-            [
-                // Never a developer's own server or data: a data directory and a volume of this run's own.
-                .. TestAppHost.IsolatedArguments(_dataDirectory),
-            ],
-            (options, _) => options.DisableDashboard = true,
-            cts.Token);
-
-        // With the dashboard off nothing listens for OTLP; each exporter would keep retrying on shutdown.
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
-        {
-            builder.CreateResourceBuilder(project).WithEnvironment(context =>
-                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        }
+        // Never a developer's own server, data or ports: a data directory, a volume and ports of this run's own.
+        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, cts.Token);
 
         // pg_stat_statements records every statement the API sends (ShardReadyTests reads it).
         var postgres = builder.Resources.OfType<IResourceWithArgs>().Single(r => r.Name == "postgres");
@@ -74,26 +62,12 @@ public sealed class AppFixture : IAsyncLifetime, ITestApp
         // would show up in every test, and the pool-leak test hammers exactly this.
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
         builder.CreateResourceBuilder(api)
-            // No orchestrator proxy in front of the API: it sees each test client's own loopback address,
-            // so the per-address rate limit can be tested without one test starving the others.
-            // Its port is allocated (not the launch profile's 5480), so a running app is not in the way.
-            .WithEndpoint("http", endpoint =>
-            {
-                endpoint.IsProxied = false;
-                endpoint.Port = null;
-                endpoint.TargetPort = null;
-            })
             .WithEnvironment("Crm__Data__MaxPoolSize", PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Auth__Sessions__PurgeInterval", PurgeInterval.ToString())
             // The generated-input tests create hundreds of workspaces and invitations as one user; the per-user
             // allowances are tested on an API instance of their own with the defaults (AbuseTests).
             .WithEnvironment("Workspaces__PerUserPerHour", "100000")
             .WithEnvironment("Invitations__PerInviterPerHour", "100000");
-
-        // The mail catcher's web UI on a free port (not 5481), so a running app is not in the way. It stays behind the
-        // orchestrator's proxy, which keeps its address across a stop and start of the catcher.
-        var mail = builder.Resources.OfType<IResourceWithEndpoints>().Single(r => r.Name == MailCatcherBuilderExtensions.ResourceName);
-        builder.CreateResourceBuilder(mail).WithEndpoint(MailCatcherBuilderExtensions.HttpEndpointName, endpoint => endpoint.Port = null);
 
         App = await builder.BuildAsync(cts.Token);
         await TestAppHost.StartAsync(App, cts.Token);

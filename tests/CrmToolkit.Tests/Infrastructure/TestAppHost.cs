@@ -24,8 +24,11 @@ internal static class TestAppHost
     public static string DataVolume(string dataDirectory) => $"crmtoolkit-tests-{Path.GetFileName(dataDirectory)}";
 
     /// <summary>
-    /// A test AppHost of its own on <paramref name="dataDirectory"/>, as <see cref="AppFixture"/> builds its own: no dashboard,
-    /// no OTLP exporters that retry on shutdown, and the API and the mail catcher on free ports instead of their fixed ones.
+    /// A test AppHost of its own on <paramref name="dataDirectory"/> (with <paramref name="arguments"/> added): no dashboard,
+    /// and so no OTLP exporters (each would keep retrying on shutdown with nothing listening); the API on a free port with
+    /// no orchestrator proxy in front (it sees each test client's own loopback address, so per-address limits can be
+    /// tested); the mail catcher's web UI on a free port behind the proxy (which keeps its address across a stop and start
+    /// of the catcher). A running app is never in the way.
     /// </summary>
     public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(
         string dataDirectory, CancellationToken cancellationToken, params string[] arguments)
