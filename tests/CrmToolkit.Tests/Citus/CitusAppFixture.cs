@@ -74,14 +74,7 @@ public sealed class CitusAppFixture : IAsyncLifetime, ITestApp
     {
         foreach (var directory in DataDirectories)
         {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Not there (nothing started), or a server still releasing files: under the temp directory anyway.
-            }
+            TestAppHost.DeleteDataDirectory(directory);
         }
     }
 
@@ -144,15 +137,7 @@ public sealed class CitusAppFixture : IAsyncLifetime, ITestApp
     public async Task WaitForApiAsync()
     {
         using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
-        var migrator = await notifications.WaitForResourceAsync("migrator", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
-        if (migrator.Snapshot.ExitCode != 0)
-        {
-            var log = await ResourceLog.ReplayAsync(App, "migrator");
-            Assert.Fail($"The migrator exited with {migrator.Snapshot.ExitCode}:\n{string.Join('\n', log.Select(l => l.Text).TakeLast(20))}");
-        }
-
-        await notifications.WaitForResourceHealthyAsync("api", cts.Token);
+        await TestAppHost.WaitForApiAsync(App, cts.Token);
         ApiAddress = App.GetEndpoint("api", "http");
         if (Database is not null)
         {

@@ -34,16 +34,8 @@ public sealed class DashboardAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(TestAppHost.StartTimeout);
-        // Fixed ports of the launch profile would collide with a developer's running app: take free ones.
-        var (dashboard, otlp, resourceService) = (ProcessHelpers.FreePort(), ProcessHelpers.FreePort(), ProcessHelpers.FreePort());
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CrmToolkit_AppHost>(
-            [
-                .. TestAppHost.IsolatedArguments(_dataDirectory),
-                $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
-                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
-                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
-                "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
-            ],
+            [.. TestAppHost.IsolatedArguments(_dataDirectory), .. TestAppHost.DashboardArguments()],
             (options, _) => options.DisableDashboard = false,
             cts.Token);
         BrowserToken = builder.Configuration["AppHost:BrowserToken"]

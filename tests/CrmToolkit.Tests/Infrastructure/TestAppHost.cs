@@ -21,6 +21,18 @@ internal static class TestAppHost
     public static string[] IsolatedArguments(string dataDirectory) =>
         ["--ConnectionStrings:crm=", $"--Postgres:DataDirectory={dataDirectory}", $"--Postgres:DataVolume={DataVolume(dataDirectory)}"];
 
+    /// <summary>
+    /// The dashboard's arguments for an AppHost that runs one: free ports (the launch profile's fixed ones may be a
+    /// developer's running app), unsecured transport as the http launch profile has it.
+    /// </summary>
+    public static string[] DashboardArguments() =>
+    [
+        $"--ASPNETCORE_URLS=http://127.0.0.1:{ProcessHelpers.FreePort()}",
+        $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{ProcessHelpers.FreePort()}",
+        $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{ProcessHelpers.FreePort()}",
+        "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+    ];
+
     public static string DataVolume(string dataDirectory) => $"crmtoolkit-tests-{Path.GetFileName(dataDirectory)}";
 
     /// <summary>
@@ -56,9 +68,39 @@ internal static class TestAppHost
     public static async Task StartAsync(DistributedApplication app, CancellationToken cancellationToken)
     {
         await app.StartAsync(cancellationToken);
+        await WaitForApiAsync(app, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until the migration worker has ended, fails the test with the end of its log unless it finished (exit code
+    /// 0), then waits until the API is healthy.
+    /// </summary>
+    public static async Task WaitForApiAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-        await notifications.WaitForResourceAsync("migrator", KnownResourceStates.Finished, cancellationToken);
+        var migrator = await notifications.WaitForResourceAsync(
+            "migrator", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cancellationToken);
+        if (migrator.Snapshot.State?.Text != KnownResourceStates.Finished || migrator.Snapshot.ExitCode != 0)
+        {
+            var log = await ResourceLog.ReplayAsync(app, "migrator");
+            Assert.Fail($"The migrator ended {migrator.Snapshot.State?.Text} with exit code {migrator.Snapshot.ExitCode}:\n"
+                + string.Join('\n', log.Select(l => l.Text).TakeLast(20)));
+        }
+
         await notifications.WaitForResourceHealthyAsync("api", cancellationToken);
+    }
+
+    /// <summary>Deletes a test's data directory, when it is there and no server still holds its files.</summary>
+    public static void DeleteDataDirectory(string dataDirectory)
+    {
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Not there (nothing started), or a server still releasing files: under the temp directory anyway.
+        }
     }
 
     /// <summary>Stops the app (when it was built) and removes its data directory, or in container mode its volume.</summary>
@@ -74,13 +116,6 @@ internal static class TestAppHost
             }
         }
 
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // The server may still be releasing files; the folder is under the temp directory.
-        }
+        DeleteDataDirectory(dataDirectory);
     }
 }

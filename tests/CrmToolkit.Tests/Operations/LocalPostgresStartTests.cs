@@ -65,9 +65,7 @@ public sealed class LocalPostgresStartTests
             first = null;
             await starting;
 
-            var migrator = await notifications.WaitForResourceAsync("migrator", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
-            Assert.Equal(KnownResourceStates.Finished, migrator.Snapshot.State?.Text);
-            await notifications.WaitForResourceHealthyAsync("api", cts.Token);
+            await TestAppHost.WaitForApiAsync(second, cts.Token);
             using var http = new HttpClient { BaseAddress = second.GetEndpoint("api", "http"), Timeout = TimeSpan.FromSeconds(10) };
             using var health = await http.GetAsync("/health", cts.Token);
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -87,17 +85,10 @@ public sealed class LocalPostgresStartTests
     public async Task ADataDirectoryHeldByAServerStartedByHandEndsTheAppHostWithOneLineThatSaysHowToStopIt()
     {
         await using var byHand = await PostgresServer.StartEmptyAsync();
-        // Free ports for the dashboard of the AppHost (the launch profile's fixed ones may be a developer's running app).
-        var (dashboard, otlp, resourceService) = (ProcessHelpers.FreePort(), ProcessHelpers.FreePort(), ProcessHelpers.FreePort());
 
         var started = Stopwatch.StartNew();
         var (exitCode, stdout, stderr) = await AppHostProgram.RunAsync(string.Join(' ',
-            "--ConnectionStrings:crm= --Postgres:Mode=local",
-            $"--Postgres:DataDirectory={byHand.DataDirectory}",
-            $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
-            $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
-            $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
-            "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true"));
+            ["--ConnectionStrings:crm= --Postgres:Mode=local", $"--Postgres:DataDirectory={byHand.DataDirectory}", .. TestAppHost.DashboardArguments()]));
 
         Assert.True(exitCode == 1, $"exit code {exitCode} after {started.Elapsed}{Environment.NewLine}{stdout}{stderr}");
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
