@@ -49,16 +49,16 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
         await using var connection = await db.OpenConnectionAsync();
         if (workspaceId is not null)
         {
-            await using var set = new NpgsqlCommand("SELECT set_config('crm.workspace_id', $1, false)", connection) { Parameters = { new() { Value = workspaceId } } };
-            await set.ExecuteNonQueryAsync();
+            await SetAsync(connection, "crm.workspace_id", workspaceId);
         }
 
         return await action(connection);
     }
 
-    private static async Task SetUserAsync(NpgsqlConnection connection, Guid userId)
+    // For the connection's session, as a pooled connection keeps it until its reset.
+    private static async Task SetAsync(NpgsqlConnection connection, string setting, string value)
     {
-        await using var set = new NpgsqlCommand("SELECT set_config('crm.user_id', $1, false)", connection) { Parameters = { new() { Value = userId.ToString() } } };
+        await using var set = new NpgsqlCommand("SELECT set_config($1, $2, false)", connection) { Parameters = { new() { Value = setting }, new() { Value = value } } };
         await set.ExecuteNonQueryAsync();
     }
 
@@ -192,8 +192,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
             var seenAtStart = await InWorkspaceAsync(pooled, null, async connection =>
             {
                 var visible = await CountAsync(connection, "SELECT count(*) FROM contacts");
-                await using var set = new NpgsqlCommand("SELECT set_config('crm.workspace_id', $1, false)", connection) { Parameters = { new() { Value = a } } };
-                await set.ExecuteNonQueryAsync();
+                await SetAsync(connection, "crm.workspace_id", a);
                 Assert.NotEqual(0L, await CountAsync(connection, "SELECT count(*) FROM contacts"));
                 return visible;
             });
@@ -252,9 +251,9 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
             Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", "otherWorkspace1", sessionId));
             // It runs as the caller: only the session's own user ends it, from whichever workspace.
             Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
-            await SetUserAsync(connection, Guid.NewGuid());
+            await SetAsync(connection, "crm.user_id", Guid.NewGuid().ToString());
             Assert.Equal(0L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
-            await SetUserAsync(connection, userA);
+            await SetAsync(connection, "crm.user_id", userA.ToString());
             Assert.Equal(1L, await CountAsync(connection, "SELECT crm_end_session($1, $2)", a, sessionId));
             Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crm_session($1, $2)", a, sessionId));
             return 0;
@@ -382,10 +381,7 @@ public sealed class RowLevelSecurityTests(AppFixture app) : IAsyncLifetime
 
         // The user setting shows the user itself, and lets it change only itself.
         await using var connection = await _appRole.OpenConnectionAsync();
-        await using (var set = new NpgsqlCommand("SELECT set_config('crm.user_id', $1, false)", connection) { Parameters = { new() { Value = userB.ToString() } } })
-        {
-            await set.ExecuteNonQueryAsync();
-        }
+        await SetAsync(connection, "crm.user_id", userB.ToString());
 
         Assert.Equal(1L, await CountAsync(connection, "SELECT count(id) FROM users"));
         Assert.Equal(1L, await CountAsync(connection, "SELECT count(id) FROM users WHERE id = $1", userB));
