@@ -81,7 +81,7 @@ public sealed class TypeScriptClientTests(AppFixture app)
         catch (System.ComponentModel.Win32Exception ex)
         {
             throw new InvalidOperationException(
-                $"The TypeScript client's test needs Node.js 20 or later with npm ('{command[0]}' did not start: {ex.Message}): sudo apt-get install -y nodejs npm", ex);
+                $"The TypeScript client's test needs Node.js 18.17 or later with npm ('{command[0]}' did not start: {ex.Message}): sudo apt-get install -y nodejs npm", ex);
         }
     }
 }
